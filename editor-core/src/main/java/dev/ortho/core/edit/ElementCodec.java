@@ -1,0 +1,94 @@
+package dev.ortho.core.edit;
+
+import dev.ortho.formats.safetensors.DType;
+import dev.ortho.formats.safetensors.FloatConversions;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Widens stored floats to double (exactly) and rounds doubles back to the stored type (once,
+ * nearest-even). The kernel computes every edit in double between these two calls.
+ */
+sealed interface ElementCodec {
+
+    ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfDouble DOUBLE_LE = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Reads n elements starting at element index {@code first} of src into dst[0..n). */
+    void decode(MemorySegment src, long first, double[] dst, int n);
+
+    /** Rounds src[0..n) to the stored type, writes them at element index {@code first} of dst. */
+    void encode(double[] src, int n, MemorySegment dst, long first);
+
+    /** The value src[i] will have once stored: the double of the rounded element. */
+    double rounded(double value);
+
+    static ElementCodec of(DType dtype) {
+        return switch (dtype) {
+            case F32 -> new F32();
+            case BF16 -> new Bf16();
+            case F16 -> new F16();
+            case F64 -> new F64();
+            default -> throw new IllegalArgumentException("no arithmetic on " + dtype + "; it can only be copied");
+        };
+    }
+
+    record F32() implements ElementCodec {
+        public void decode(MemorySegment src, long first, double[] dst, int n) {
+            long off = first * 4;
+            for (int i = 0; i < n; i++) dst[i] = src.get(FLOAT_LE, off + 4L * i);
+        }
+
+        public void encode(double[] src, int n, MemorySegment dst, long first) {
+            long off = first * 4;
+            for (int i = 0; i < n; i++) dst.set(FLOAT_LE, off + 4L * i, (float) src[i]);
+        }
+
+        public double rounded(double value) { return (float) value; }
+    }
+
+    record F64() implements ElementCodec {
+        public void decode(MemorySegment src, long first, double[] dst, int n) {
+            long off = first * 8;
+            for (int i = 0; i < n; i++) dst[i] = src.get(DOUBLE_LE, off + 8L * i);
+        }
+
+        public void encode(double[] src, int n, MemorySegment dst, long first) {
+            long off = first * 8;
+            for (int i = 0; i < n; i++) dst.set(DOUBLE_LE, off + 8L * i, src[i]);
+        }
+
+        public double rounded(double value) { return value; }
+    }
+
+    record Bf16() implements ElementCodec {
+        public void decode(MemorySegment src, long first, double[] dst, int n) {
+            long off = first * 2;
+            for (int i = 0; i < n; i++) dst[i] = Float.intBitsToFloat(src.get(SHORT_LE, off + 2L * i) << 16);
+        }
+
+        public void encode(double[] src, int n, MemorySegment dst, long first) {
+            long off = first * 2;
+            for (int i = 0; i < n; i++) dst.set(SHORT_LE, off + 2L * i, FloatConversions.doubleToBf16(src[i]));
+        }
+
+        public double rounded(double value) { return FloatConversions.bf16ToFloat(FloatConversions.doubleToBf16(value)); }
+    }
+
+    record F16() implements ElementCodec {
+        public void decode(MemorySegment src, long first, double[] dst, int n) {
+            long off = first * 2;
+            for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(src.get(SHORT_LE, off + 2L * i));
+        }
+
+        public void encode(double[] src, int n, MemorySegment dst, long first) {
+            long off = first * 2;
+            for (int i = 0; i < n; i++) dst.set(SHORT_LE, off + 2L * i, FloatConversions.doubleToF16(src[i]));
+        }
+
+        public double rounded(double value) { return Float.float16ToFloat(FloatConversions.doubleToF16(value)); }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.ortho.core.edit.vectorization;
+
+/**
+ * The arithmetic primitives of the projection kernel, over double arrays.
+ *
+ * <p>Implementations must return bit-identical results: every reduction follows one fixed
+ * evaluation order, {@link #DOT_LANES} interleaved fused-multiply-add accumulators combined by a
+ * fixed pairwise tree, so that a run on the scalar fallback, on 256-bit or on 512-bit vectors
+ * gives the same bytes. That is what makes edits reproducible across machines, not only across
+ * thread counts.
+ */
+public interface VectorOps {
+
+    /** Number of interleaved accumulators of {@link #dot}: element i goes to accumulator i % 8. */
+    int DOT_LANES = 8;
+
+    /** Σ a[i]·b[i] for i in [0, n), in the fixed order described above. */
+    double dot(double[] a, double[] b, int n);
+
+    /** x[i] ← x[i] − s·y[i] for i in [0, n): the product rounded, then the difference (no FMA). */
+    void subtractScaled(double[] x, double s, double[] y, int n);
+
+    /** acc[i] ← fma(s, x[i], acc[i]) for i in [0, n): each lane in sequence, no reduction. */
+    void accumulateScaled(double[] acc, double s, double[] x, int n);
+
+    /** acc[i] ← fma(x[i], y[i], acc[i]) for i in [0, n). */
+    void accumulateProducts(double[] acc, double[] x, double[] y, int n);
+
+    /** Short name for logs and the manifest, e.g. "panama-256" or "scalar". */
+    String name();
+
+    /** Combines the 8 accumulators in the fixed tree order shared by all implementations. */
+    static double combine(double a0, double a1, double a2, double a3,
+                          double a4, double a5, double a6, double a7) {
+        return ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7));
+    }
+}
