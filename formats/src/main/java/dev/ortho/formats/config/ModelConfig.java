@@ -1,0 +1,140 @@
+package dev.ortho.formats.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.PythonJson;
+import dev.ortho.formats.checkpoint.StrictJson;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The parts of {@code config.json} Ortho uses, typed. Both the transformers-5 names
+ * ({@code rope_parameters}, {@code dtype}, {@code layer_types}) and the legacy ones most published
+ * checkpoints carry ({@code rope_theta}, {@code torch_dtype}, {@code rotary_pct},
+ * {@code rotary_emb_base}, {@code partial_rotary_factor}, {@code rope_scaling}) are read; the two
+ * spellings of the same model give equal records.
+ */
+public record ModelConfig(String modelType, List<String> architectures, int hiddenSize, int numLayers, int numHeads,
+                          int numKvHeads, int headDim, int intermediateSize, int vocabSize,
+                          Optional<Boolean> tieWordEmbeddingsRaw, String dtype, double ropeTheta,
+                          double partialRotaryFactor, Optional<RopeScaling> ropeScaling, double normEps,
+                          Optional<Integer> slidingWindow, List<String> layerTypes, int maxPositionEmbeddings,
+                          String hiddenAct, Optional<Integer> numExperts, Optional<Integer> numExpertsPerTok,
+                          Optional<Double> attnLogitSoftcapping, Optional<Double> finalLogitSoftcapping,
+                          Optional<Double> queryPreAttnScalar, boolean useParallelResidual, boolean attentionBias,
+                          JsonNode raw) {
+
+    public static ModelConfig read(Path configJson) {
+        return fromJson(StrictJson.read(configJson, "config.json"), configJson);
+    }
+
+    /** Whether the head is tied: the config's word, else transformers' default for the family. */
+    public boolean tieWordEmbeddings() {
+        return tieWordEmbeddingsRaw.orElse(!modelType.equals("gpt_neox") && !modelType.equals("llama")
+                && !modelType.equals("mistral") && !modelType.equals("mixtral") && !modelType.equals("phi3"));
+    }
+
+    public static ModelConfig fromJson(JsonNode c, Path file) {
+        Reader r = new Reader(c, file);
+        String modelType = r.string("model_type").orElseThrow(() -> r.missing("model_type"));
+        List<String> archs = new ArrayList<>();
+        JsonNode a = c.get("architectures");
+        if (a != null && a.isArray()) for (JsonNode e : a) if (e.isTextual()) archs.add(e.asText());
+        int hidden = r.positiveInt("hidden_size", "n_embd", "d_model").orElseThrow(() -> r.missing("hidden_size"));
+        int layers = r.positiveInt("num_hidden_layers", "n_layer", "num_layers").orElseThrow(() -> r.missing("num_hidden_layers"));
+        int heads = r.positiveInt("num_attention_heads", "n_head").orElseThrow(() -> r.missing("num_attention_heads"));
+        int kvHeads = r.positiveInt("num_key_value_heads").orElse(heads);
+        int headDim = r.positiveInt("head_dim").orElse(hidden / heads);
+        int intermediate = r.positiveInt("intermediate_size", "n_inner", "ffn_dim").orElse(4 * hidden);
+        int vocab = r.positiveInt("vocab_size").orElseThrow(() -> r.missing("vocab_size"));
+        Optional<Boolean> tie = r.bool("tie_word_embeddings");
+        String dtype = r.string("dtype").or(() -> r.string("torch_dtype")).orElse("float32");
+        JsonNode rope = c.get("rope_parameters");
+        double theta = r.number(rope, "rope_theta").or(() -> r.number(c, "rope_theta"))
+                .or(() -> r.number(c, "rotary_emb_base")).orElse(10000.0);
+        double partial = r.number(rope, "partial_rotary_factor").or(() -> r.number(c, "partial_rotary_factor"))
+                .or(() -> r.number(c, "rotary_pct")).orElse(1.0);
+        Optional<RopeScaling> scaling = ropeScaling(r, rope).or(() -> ropeScaling(r, c.get("rope_scaling")));
+        double eps = r.number(c, "rms_norm_eps").or(() -> r.number(c, "layer_norm_epsilon"))
+                .or(() -> r.number(c, "layer_norm_eps")).orElse(1e-6);
+        Optional<Integer> window = r.positiveInt("sliding_window");
+        if (r.bool("use_sliding_window").orElse(true) == Boolean.FALSE) window = Optional.empty();
+        List<String> layerTypes = new ArrayList<>();
+        JsonNode lt = c.get("layer_types");
+        if (lt != null && lt.isArray()) for (JsonNode e : lt) if (e.isTextual()) layerTypes.add(e.asText());
+        int maxPos = r.positiveInt("max_position_embeddings", "n_positions", "n_ctx").orElse(2048);
+        String act = r.string("hidden_act").or(() -> r.string("hidden_activation"))
+                .or(() -> r.string("activation_function")).orElse("silu");
+        Optional<Integer> experts = r.positiveInt("num_local_experts", "num_experts");
+        Optional<Integer> perTok = r.positiveInt("num_experts_per_tok");
+        return new ModelConfig(modelType, List.copyOf(archs), hidden, layers, heads, kvHeads, headDim, intermediate, vocab,
+                tie, dtype, theta, partial, scaling, eps, window, List.copyOf(layerTypes), maxPos, act, experts, perTok,
+                r.number(c, "attn_logit_softcapping"), r.number(c, "final_logit_softcapping"),
+                r.number(c, "query_pre_attn_scalar"), r.bool("use_parallel_residual").orElse(false),
+                r.bool("attention_bias").orElse(false), c);
+    }
+
+    private static Optional<RopeScaling> ropeScaling(Reader r, JsonNode n) {
+        if (n == null || !n.isObject()) return Optional.empty();
+        String type = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
+                .filter(JsonNode::isTextual).map(JsonNode::asText).orElse("default");
+        if (type.equals("default")) return Optional.empty();
+        return Optional.of(new RopeScaling(type, r.number(n, "factor").orElse(1.0), r.number(n, "low_freq_factor"),
+                r.number(n, "high_freq_factor"), r.number(n, "original_max_position_embeddings").map(Double::intValue)));
+    }
+
+    /** The same config JSON with {@code tie_word_embeddings} set, pretty-printed, key order kept. */
+    public static byte[] withTieWordEmbeddings(byte[] originalConfigJson, boolean value) {
+        JsonNode root = StrictJson.parse(null, "config.json", originalConfigJson);
+        ((ObjectNode) root).put("tie_word_embeddings", value);
+        return PythonJson.dumps(root).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Typed access with messages that name the file and the key. */
+    private record Reader(JsonNode c, Path file) {
+
+        Optional<String> string(String key) {
+            JsonNode v = c.get(key);
+            if (v == null || v.isNull()) return Optional.empty();
+            if (!v.isTextual()) throw new InvalidInputException(file, null, "config key '" + key + "' must be a string");
+            return Optional.of(v.asText());
+        }
+
+        Optional<Boolean> bool(String key) {
+            JsonNode v = c.get(key);
+            if (v == null || v.isNull()) return Optional.empty();
+            if (!v.isBoolean()) throw new InvalidInputException(file, null, "config key '" + key + "' must be true or false");
+            return Optional.of(v.asBoolean());
+        }
+
+        Optional<Double> number(JsonNode n, String key) {
+            if (n == null) return Optional.empty();
+            JsonNode v = n.get(key);
+            if (v == null || v.isNull()) return Optional.empty();
+            if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+                throw new InvalidInputException(file, null, "config key '" + key + "' must be a finite number");
+            }
+            return Optional.of(v.asDouble());
+        }
+
+        Optional<Integer> positiveInt(String... keys) {
+            for (String key : keys) {
+                JsonNode v = c.get(key);
+                if (v == null || v.isNull()) continue;
+                if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() <= 0) {
+                    throw new InvalidInputException(file, null, "config key '" + key + "' must be a positive integer, got " + v);
+                }
+                return Optional.of(v.asInt());
+            }
+            return Optional.empty();
+        }
+
+        InvalidInputException missing(String key) {
+            return new InvalidInputException(file, null, "config.json has no '" + key + "'");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.ortho.formats.safetensors;
+
+import dev.ortho.formats.OrthoIoException;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes one safetensors file front to back. The header is known up front (every tensor's type
+ * and shape), so it is written first and the data streams after it in one sequential pass; the
+ * writer refuses more or fewer bytes than the layout declares, and hashes everything it writes.
+ */
+public final class SafetensorsWriter implements AutoCloseable {
+
+    /** Largest single write: keeps ByteBuffer views of big mapped segments within int range. */
+    private static final long MAX_WRITE = 64L << 20;
+
+    private final Path path;
+    private final FileChannel channel;
+    private final MessageDigest sha;
+    private final List<TensorLayout> tensors;
+    private final long dataLength;
+    private long written;
+    private byte[] digest;
+
+    private SafetensorsWriter(Path path, FileChannel channel, List<TensorLayout> tensors, long dataLength) {
+        this.path = path;
+        this.channel = channel;
+        this.tensors = List.copyOf(tensors);
+        this.dataLength = dataLength;
+        try {
+            this.sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Creates {@code file} (which must not exist) and writes its header. */
+    public static SafetensorsWriter create(Path file, Map<String, String> metadata, List<TensorLayout> tensors) {
+        byte[] header = headerBytes(metadata, tensors);
+        long data = 0;
+        for (TensorLayout t : tensors) data = Math.addExact(data, t.byteLength());
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new OrthoIoException(file, "cannot create", e);
+        }
+        SafetensorsWriter w = new SafetensorsWriter(file, ch, tensors, data);
+        w.writeRaw(ByteBuffer.wrap(header));
+        return w;
+    }
+
+    /** The bytes that precede the data: length prefix, header JSON, padding. */
+    public static byte[] headerBytes(Map<String, String> metadata, List<TensorLayout> tensors) {
+        return HeaderJson.encode(metadata, tensors);
+    }
+
+    public Path path() { return path; }
+
+    public List<TensorLayout> tensors() { return tensors; }
+
+    /** Appends data bytes (of the current tensor, or spanning several, in layout order). */
+    public void write(MemorySegment bytes) {
+        long size = bytes.byteSize();
+        requireRoom(size);
+        for (long off = 0; off < size; off += MAX_WRITE) {
+            MemorySegment part = bytes.asSlice(off, Math.min(MAX_WRITE, size - off));
+            writeRaw(part.asByteBuffer());
+        }
+        written += size;
+    }
+
+    public void write(ByteBuffer bytes) {
+        requireRoom(bytes.remaining());
+        long n = bytes.remaining();
+        writeRaw(bytes);
+        written += n;
+    }
+
+    private void requireRoom(long size) {
+        if (written + size > dataLength) {
+            throw new IllegalStateException(path + ": writing " + size + " bytes at data offset " + written
+                    + " exceeds the declared data length " + dataLength);
+        }
+    }
+
+    private void writeRaw(ByteBuffer buf) {
+        sha.update(buf.duplicate());
+        try {
+            while (buf.hasRemaining()) channel.write(buf);
+        } catch (IOException e) {
+            throw new OrthoIoException(path, "write failed", e);
+        }
+    }
+
+    /** Bytes of data written so far. */
+    public long dataWritten() { return written; }
+
+    /** Checks every declared byte was written and forces the file to disk, once. */
+    public void finish() {
+        if (written != dataLength) {
+            throw new IllegalStateException(path + ": " + written + " of " + dataLength + " data bytes written");
+        }
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new OrthoIoException(path, "fsync failed", e);
+        }
+        digest = sha.digest();
+    }
+
+    /** SHA-256 of the whole file, available after {@link #finish()}. */
+    public byte[] sha256() {
+        if (digest == null) throw new IllegalStateException("sha256() before finish()");
+        return digest.clone();
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            throw new OrthoIoException(path, "close failed", e);
+        }
+    }
+}
