@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * Widens stored floats to double (exactly) and rounds doubles back to the stored type (once,
  * nearest-even). The kernel computes every edit in double between these two calls.
  */
-sealed interface ElementCodec {
+public sealed interface ElementCodec {
 
     ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     ValueLayout.OfFloat FLOAT_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

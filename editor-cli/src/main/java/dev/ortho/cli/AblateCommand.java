@@ -1,0 +1,129 @@
+package dev.ortho.cli;
+
+import dev.ortho.core.edit.AblationRequest;
+import dev.ortho.core.edit.CheckpointEditor;
+import dev.ortho.core.edit.EditOptions;
+import dev.ortho.core.edit.LayerSelection;
+import dev.ortho.core.edit.TiedPolicy;
+import dev.ortho.core.provenance.EditedTensor;
+import dev.ortho.formats.InvalidInputException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "ablate", description = {
+        "Project a direction out of every residual-stream writer: W' = W - a r (r^T W) for [hidden, in] weights,",
+        "E' = E - a (E r) r^T for embeddings, b' = b - a (r.b) r for writer biases. Writes a new checkpoint",
+        "(same shards, names and order) with ortho-manifest.json; the input is never modified."})
+final class AblateCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "MODEL", description = "Checkpoint directory (or a .safetensors file).")
+    Path model;
+
+    @Option(names = "--direction", required = true, paramLabel = "FILE[:TENSOR]",
+            description = "Direction: .safetensors (FILE:TENSOR), .npy, .pt or .json; [hidden] or per-layer [layers, hidden].")
+    String direction;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
+    Path out;
+
+    @Option(names = "--force", description = "Replace an existing output directory.")
+    boolean force;
+
+    @Option(names = "--alpha", defaultValue = "1.0", paramLabel = "A",
+            description = "Scale of the removal (default ${DEFAULT-VALUE}; negative adds the direction).")
+    double alpha;
+
+    @Option(names = "--layers", defaultValue = "all", paramLabel = "LIST",
+            description = "Decoder layers whose writers are edited, e.g. 0-13,20 (default ${DEFAULT-VALUE}).")
+    String layers;
+
+    @Option(names = "--components", defaultValue = "embed,attn,mlp,bias", paramLabel = "LIST",
+            description = "Writer kinds to edit: embed, attn, mlp, bias (default ${DEFAULT-VALUE}).")
+    String components;
+
+    @Option(names = "--tied-embeddings", defaultValue = "untie", paramLabel = "POLICY",
+            description = "untie (default): write an explicit head with the original embedding, exact ablation;"
+                    + " edit-both: edit the shared matrix; skip-embedding: leave it.")
+    String tied;
+
+    @Option(names = "--allow-approximate", description = "Edit post-norm architectures (Gemma 2/3) although it only approximates ablation.")
+    boolean allowApproximate;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--no-progress", description = "Do not draw the progress bar.")
+    boolean noProgress;
+
+    @Option(names = "--json", description = "Print the summary as JSON.")
+    boolean json;
+
+    @Mixin ArchOptions archOptions;
+    @Mixin Verbosity verbosity;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        TiedPolicy policy;
+        try {
+            policy = TiedPolicy.parse(tied);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidInputException("--tied-embeddings: " + e.getMessage());
+        }
+        EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
+                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+        AblationRequest req = new AblationRequest(model, direction, out, force, options, archOptions.arch(),
+                archOptions.archSpec(), commandLine());
+        long t0 = System.nanoTime();
+        CheckpointEditor.Result result = CheckpointEditor.ablate(req, ProgressBar.forTerminal(!noProgress && !json));
+        double secs = (System.nanoTime() - t0) / 1e9;
+
+        PrintWriter o = spec.commandLine().getOut();
+        List<EditedTensor> edits = result.manifest().edits();
+        long bytes = result.plan().totalBytes();
+        double worst = edits.stream().mapToDouble(EditedTensor::maxLeftover).max().orElse(0);
+        if (json) {
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("out", result.out().toString());
+            s.put("arch", result.manifest().parameters().arch());
+            s.put("edited_tensors", edits.size());
+            s.put("copied_tensors", result.plan().all().size() - edits.size());
+            s.put("bytes", bytes);
+            s.put("seconds", secs);
+            s.put("max_leftover", worst);
+            s.put("untied", result.plan().untied());
+            s.put("approximate", result.plan().approximate());
+            s.put("warnings", result.manifest().warnings());
+            Json.print(o, s);
+        } else {
+            o.printf("Edited %d tensors, copied %d (%s in %.1f s, %s/s) with %s arithmetic on %d threads%n", edits.size(),
+                    result.plan().all().size() - edits.size(), Units.bytes(bytes), secs, Units.bytes((long) (bytes / Math.max(secs, 1e-9))),
+                    result.manifest().parameters().arithmetic(), options.threads());
+            o.printf("Max |r·W'| left after rounding: %.3e%n", worst);
+            if (result.plan().untied()) o.println("Tied head untied: lm_head.weight holds the original embedding; tie_word_embeddings=false");
+            if (result.plan().approximate()) o.println("APPROXIMATE: post-norm writers edited (--allow-approximate); not equivalent to ablation");
+            o.printf("Wrote %s (manifest: %s)%n", result.out(), result.out().resolve("ortho-manifest.json"));
+            for (String w : result.manifest().warnings()) o.println("warning: " + w);
+        }
+        return 0;
+    }
+
+    private static List<String> commandLine() {
+        List<String> argv = new java.util.ArrayList<>();
+        argv.add("ortho");
+        argv.addAll(OrthoCommand.commandLine);
+        return argv;
+    }
+
+}

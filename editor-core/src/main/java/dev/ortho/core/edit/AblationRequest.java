@@ -1,0 +1,20 @@
+package dev.ortho.core.edit;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One {@code ortho ablate}.
+ *
+ * @param model         input checkpoint directory (or a single .safetensors file)
+ * @param direction     {@code FILE[:TENSOR]}
+ * @param out           output directory; must not exist unless {@code force}
+ * @param force         replace an existing output directory
+ * @param options       edit parameters
+ * @param arch          {@code --arch} override of detection
+ * @param archSpecFile  {@code --arch-spec} user spec
+ * @param commandLine   for the manifest
+ */
+public record AblationRequest(Path model, String direction, Path out, boolean force, EditOptions options,
+                              Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine) {}

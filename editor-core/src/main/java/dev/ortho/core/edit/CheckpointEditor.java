@@ -1,0 +1,165 @@
+package dev.ortho.core.edit;
+
+import dev.ortho.core.direction.DirectionFiles;
+import dev.ortho.core.direction.RawTensor;
+import dev.ortho.core.direction.RefusalDirection;
+import dev.ortho.core.provenance.DirectionRecord;
+import dev.ortho.core.provenance.EditParameters;
+import dev.ortho.core.provenance.EditedTensor;
+import dev.ortho.core.provenance.FileDigest;
+import dev.ortho.core.provenance.Manifest;
+import dev.ortho.core.provenance.ManifestJson;
+import dev.ortho.core.provenance.ToolInfo;
+import dev.ortho.formats.OrthoIoException;
+import dev.ortho.formats.checkpoint.CheckpointWriter;
+import dev.ortho.formats.config.ModelConfig;
+import dev.ortho.formats.safetensors.SafetensorsFile;
+import dev.ortho.formats.safetensors.SafetensorsWriter;
+import dev.ortho.formats.safetensors.TensorLayout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs a weight edit end to end: plan, stream every shard through the kernel (or copy it), copy
+ * the non-weight files, write the index and the manifest, and publish the directory atomically.
+ * Nothing is written before the plan has validated the whole input.
+ */
+public final class CheckpointEditor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CheckpointEditor.class);
+
+    private CheckpointEditor() {}
+
+    public record Result(Path out, Manifest manifest, EditPlan plan) {}
+
+    public static Result ablate(AblationRequest req, ProgressListener progress) {
+        try (LoadedModel model = LoadedModel.open(req.model(), req.arch(), req.archSpecFile())) {
+            ModelConfig config = model.config();
+            String[] fileAndTensor = DirectionFiles.splitSpec(req.direction());
+            RawTensor raw = DirectionFiles.read(req.direction());
+            RefusalDirection direction = RefusalDirection.of(raw, config.hiddenSize(), config.numLayers());
+            EditOptions options = req.options();
+            EditPlan plan = EditPlanner.plan(model.spec(), model.facts(), model.sourceTensors(),
+                    t -> model.shard(t.file()).data(t.info()),
+                    layer -> layer < 0 ? direction.forEmbedding() : direction.forLayer(layer),
+                    direction.perLayer(), options);
+            for (String w : plan.warnings()) LOG.warn(w);
+
+            Path inputDir = model.checkpoint().directory();
+            try (CheckpointWriter writer = CheckpointWriter.create(req.out(), req.force(), List.of(inputDir));
+                 ProjectionKernel kernel = new ProjectionKernel(options.threads())) {
+                progress.started(plan.totalBytes(), plan.all().size());
+
+                List<FileDigest> inputs = new ArrayList<>();
+                List<EditedTensor> edits = new ArrayList<>();
+                List<FileDigest> outputs = new ArrayList<>();
+                Map<String, String> weightMap = new LinkedHashMap<>();
+                for (Map.Entry<String, List<PlannedTensor>> e : plan.shards().entrySet()) {
+                    String fileName = e.getKey();
+                    SafetensorsFile in = model.shard(fileName);
+                    // The input is hashed alongside the edit of the same shard, so its pages are read once.
+                    CompletableFuture<String> inputHash = Sha256Hex.async(in.segment());
+                    List<TensorLayout> layout = e.getValue().stream()
+                            .map(t -> new TensorLayout(t.outputName(), t.source().dtype(), t.source().shape())).toList();
+                    try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout)) {
+                        for (PlannedTensor t : e.getValue()) {
+                            weightMap.put(t.outputName(), fileName);
+                            progress.tensorStarted(t.outputName(), t.source().byteLength());
+                            MemorySegment src = in.data(t.source());
+                            if (t.edited()) {
+                                ProjectionStats stats = kernel.project(src, t.source().dtype(), t.source().shapeArray(),
+                                        t.layout(), t.direction(), options.alpha(), chunk -> {
+                                            out.write(chunk);
+                                            progress.advanced(chunk.byteSize());
+                                        });
+                                edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
+                                        t.source().dtype().name(), t.source().shape(), t.layout().name(),
+                                        stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover()));
+                            } else {
+                                out.write(src);
+                                progress.advanced(src.byteSize());
+                            }
+                            progress.tensorDone(t.outputName());
+                        }
+                        out.finish();
+                        Path written = writer.stagingDirectory().resolve(fileName);
+                        outputs.add(new FileDigest(fileName, Files.size(written), Sha256Hex.of(out.sha256())));
+                    }
+                    inputs.add(new FileDigest(in.path().toString(), in.size(), inputHash.join()));
+                }
+                copyAuxiliary(model, writer, plan, inputs, outputs);
+                if (model.checkpoint().sharded()) {
+                    Map<String, Object> indexMeta = new LinkedHashMap<>(model.checkpoint().index().orElseThrow().metadata());
+                    if (indexMeta.containsKey("total_parameters")) {
+                        indexMeta.put("total_parameters", plan.all().stream().mapToLong(t -> t.source().elementCount()).sum());
+                    }
+                    byte[] index = writer.writeIndex(indexMeta, weightMap);
+                    Path indexIn = model.checkpoint().directory().resolve("model.safetensors.index.json");
+                    inputs.add(digest(indexIn.toString(), Files.readAllBytes(indexIn)));
+                    outputs.add(digest("model.safetensors.index.json", index));
+                }
+
+                Manifest manifest = new Manifest(Manifest.FORMAT, ToolInfo.current(),
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), req.commandLine(), "ablate",
+                        inputs, directionRecord(fileAndTensor, raw, direction),
+                        parameters(model, plan, options, kernel), edits, outputs, plan.warnings());
+                writer.writeFile(Manifest.FILE_NAME, ManifestJson.toBytes(manifest));
+                writer.commit();
+                return new Result(req.out(), manifest, plan);
+            } catch (IOException e) {
+                throw new OrthoIoException(req.out(), "writing the edited checkpoint failed", e);
+            }
+        }
+    }
+
+    private static void copyAuxiliary(LoadedModel model, CheckpointWriter writer, EditPlan plan,
+                                      List<FileDigest> inputs, List<FileDigest> outputs) throws IOException {
+        for (Path aux : model.checkpoint().auxiliaryFiles()) {
+            String name = aux.getFileName().toString();
+            byte[] bytes = Files.readAllBytes(aux);
+            inputs.add(digest(aux.toString(), bytes));
+            byte[] out = bytes;
+            if (plan.untied() && name.equals("config.json")) {
+                out = ModelConfig.withTieWordEmbeddings(bytes, false);
+            }
+            writer.writeFile(name, out);
+            outputs.add(digest(name, out));
+        }
+    }
+
+    private static FileDigest digest(String path, byte[] bytes) {
+        return new FileDigest(path, bytes.length, Sha256Hex.of(Sha256Hex.newDigest().digest(bytes)));
+    }
+
+    private static DirectionRecord directionRecord(String[] fileAndTensor, RawTensor raw, RefusalDirection d) {
+        String sha;
+        try {
+            sha = Sha256Hex.of(Sha256Hex.newDigest().digest(Files.readAllBytes(Path.of(fileAndTensor[0]))));
+        } catch (IOException e) {
+            throw new OrthoIoException(Path.of(fileAndTensor[0]), "cannot hash the direction file", e);
+        }
+        return new DirectionRecord(fileAndTensor[0], fileAndTensor[1], sha, raw.storedDtype().name(),
+                Arrays.stream(raw.shape()).boxed().toList(), d.perLayer(),
+                Arrays.stream(d.originalNorms()).boxed().toList(), d.renormalized(), List.of(d.unitPerLayer()));
+    }
+
+    private static EditParameters parameters(LoadedModel model, EditPlan plan, EditOptions o, ProjectionKernel kernel) {
+        List<String> components = EditOptions.ALL_COMPONENTS.stream().filter(o.components()::contains).toList();
+        return new EditParameters(model.spec().name(), o.alpha(), o.layers().text(), components,
+                o.tiedPolicy().cliName(), plan.tied(), plan.untied(), o.allowApproximate(), plan.approximate(),
+                o.threads(), kernel.arithmetic());
+    }
+}
