@@ -45,17 +45,24 @@ public final class OrthoCommand implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the CLI and returns its exit code (tests call this directly). */
+    /** Runs the CLI and returns its exit code. */
     public static int execute(String... args) {
+        return execute(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with the given output streams (tests capture them) and returns its exit code. */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
         commandLine = List.copyOf(Arrays.asList(args));
         boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
         setLogLevel(verbose ? Level.DEBUG : Level.WARN);
         CommandLine cli = new CommandLine(new OrthoCommand());
+        cli.setOut(out);
+        cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> report(ex, cmd.getErr(), verbose));
         cli.setParameterExceptionHandler((ex, args1) -> {
-            PrintWriter err = ex.getCommandLine().getErr();
-            err.println("ortho: error: " + ex.getMessage());
-            err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            PrintWriter e = ex.getCommandLine().getErr();
+            e.println("ortho: error: " + ex.getMessage());
+            e.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);

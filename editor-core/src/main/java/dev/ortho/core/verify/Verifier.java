@@ -9,6 +9,7 @@ import dev.ortho.core.provenance.EditedTensor;
 import dev.ortho.core.provenance.FileDigest;
 import dev.ortho.core.provenance.Manifest;
 import dev.ortho.core.provenance.ManifestJson;
+import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.checkpoint.TensorRef;
@@ -42,7 +43,16 @@ public final class Verifier {
         Manifest manifest = ManifestJson.read(dir.resolve(Manifest.FILE_NAME));
         List<CheckResult> checks = new ArrayList<>();
         checkHashes(dir, manifest, checks);
-        try (Checkpoint out = Checkpoint.open(dir)) {
+        Checkpoint opened;
+        try {
+            opened = Checkpoint.open(dir);
+        } catch (InvalidInputException e) {
+            // A tampered output may no longer even be a consistent checkpoint: that is a failed
+            // verification of an Ortho output, not bad input.
+            checks.add(new CheckResult("files", dir.toString(), false, "not a consistent checkpoint any more: " + e.getMessage()));
+            return new VerifyReport(dir.toString(), original.map(Path::toString).orElse(null), checks);
+        }
+        try (Checkpoint out = opened) {
             checkLeftovers(out, manifest, checks);
             if (original.isPresent()) {
                 try (Checkpoint in = Checkpoint.open(original.get())) {
