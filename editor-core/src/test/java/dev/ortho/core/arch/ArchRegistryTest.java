@@ -1,0 +1,100 @@
+package dev.ortho.core.arch;
+
+import dev.ortho.core.edit.AblationRequest;
+import dev.ortho.core.edit.CheckpointEditor;
+import dev.ortho.core.edit.EditOptions;
+import dev.ortho.core.edit.ProgressListener;
+import dev.ortho.core.provenance.EditedTensor;
+import dev.ortho.fixtures.FixtureArch;
+import dev.ortho.fixtures.FixtureCheckpoints;
+import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.safetensors.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ArchRegistryTest {
+
+    @Test
+    void builtinsCoverTheRequiredArchitectures() {
+        ArchRegistry r = ArchRegistry.builtin();
+        assertTrue(r.names().containsAll(List.of("llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3", "phi3",
+                "gpt2", "gpt_neox", "mixtral", "qwen2_moe", "qwen3_moe")), r.names().toString());
+        assertEquals("gemma3", r.detect("gemma3_text", List.of(), null).name());
+        assertEquals("qwen2_moe", r.detect("whatever", List.of("Qwen2MoeForCausalLM"), null).name());
+    }
+
+    @Test
+    void classifiesRolesLayersAndLayouts() {
+        ArchSpec gpt2 = ArchRegistry.builtin().require("gpt2");
+        assertEquals(new TensorRole(Role.ATTN_OUT, 11, WriterLayout.IN_OUT, gpt2.classify("h.11.attn.c_proj.weight").rule()),
+                gpt2.classify("h.11.attn.c_proj.weight"), "the transformer. prefix is optional");
+        assertEquals(Role.OTHER, gpt2.classify("transformer.h.0.attn.c_attn.weight").role());
+        ArchSpec mix = ArchRegistry.builtin().require("mixtral");
+        assertEquals(Role.EXPERT_OUT, mix.classify("model.layers.3.block_sparse_moe.experts.7.w2.weight").role());
+        assertEquals(3, mix.classify("model.layers.3.block_sparse_moe.experts.7.w2.weight").layer());
+        assertEquals(Role.OTHER, mix.classify("model.layers.3.block_sparse_moe.experts.7.w1.weight").role());
+        assertEquals(Role.OTHER, mix.classify("model.layers.99999999999.self_attn.o_proj.weight").role(), "absurd layer numbers never parse");
+    }
+
+    @Test
+    void unknownArchitectureListsTheSupportedOnes() {
+        InvalidInputException e = assertThrows(InvalidInputException.class,
+                () -> ArchRegistry.builtin().detect("mamba", List.of("MambaForCausalLM"), Path.of("config.json")));
+        assertTrue(e.getMessage().contains("supported: llama, mistral"), e.getMessage());
+        assertTrue(e.getMessage().contains("--arch-spec"), e.getMessage());
+    }
+
+    @Test
+    void userSpecAddsAnArchitectureWithoutARebuild(@TempDir Path tmp) throws Exception {
+        // A Llama-shaped model under an unknown model_type, described by a user spec that edits only o_proj.
+        Path model = FixtureCheckpoints.write(tmp.resolve("m"), FixtureArch.LLAMA, DType.F32, 2, 1);
+        Path cfg = model.resolve("config.json");
+        Files.writeString(cfg, Files.readString(cfg).replace("\"llama\"", "\"my_llama\"").replace("LlamaForCausalLM", "MyLlamaForCausalLM"));
+        Path spec = tmp.resolve("my_llama.json");
+        Files.writeString(spec, """
+                {"name": "my_llama", "model_types": ["my_llama"], "architectures": ["MyLlamaForCausalLM"],
+                 "rules": [
+                   {"pattern": "model\\\\.layers\\\\.(?<layer>\\\\d+)\\\\.self_attn\\\\.o_proj\\\\.weight", "role": "ATTN_OUT", "layout": "out_in"},
+                   {"pattern": "lm_head\\\\.weight", "role": "LM_HEAD"}
+                 ]}
+                """);
+        Path dir = tmp.resolve("d.json");
+        Files.writeString(dir, "[" + "0.25,".repeat(FixtureArch.HIDDEN - 1) + "0.25]");
+        assertThrows(InvalidInputException.class, () -> ablate(model, dir, tmp.resolve("o1"), Optional.empty()));
+        CheckpointEditor.Result r = ablate(model, dir, tmp.resolve("o2"), Optional.of(spec));
+        assertEquals(Set.of("model.layers.0.self_attn.o_proj.weight", "model.layers.1.self_attn.o_proj.weight"),
+                r.manifest().edits().stream().map(EditedTensor::name).collect(Collectors.toSet()));
+        // The spec leaves down_proj and the embedding out: they are reported, not silently skipped.
+        assertTrue(r.manifest().warnings().stream().anyMatch(w -> w.contains("model.layers.0.mlp.down_proj.weight")
+                && w.contains("looks like a residual-stream writer")), r.manifest().warnings().toString());
+        assertTrue(r.manifest().warnings().stream().anyMatch(w -> w.contains("model.embed_tokens.weight")));
+    }
+
+    @Test
+    void badUserSpecsAreRefusedWithTheField(@TempDir Path tmp) throws Exception {
+        Path spec = tmp.resolve("bad.json");
+        Files.writeString(spec, "{\"name\": \"x\", \"rules\": [{\"pattern\": \"(\", \"role\": \"ATTN_OUT\", \"layout\": \"out_in\"}]}");
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec));
+        assertTrue(e.getMessage().contains("rules[0]") && e.getMessage().contains("regular expression"), e.getMessage());
+        Files.writeString(spec, "{\"name\": \"x\", \"rules\": [{\"pattern\": \"a\", \"role\": \"ATTN_OUT\"}]}");
+        e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec));
+        assertTrue(e.getMessage().contains("needs 'layout'"), e.getMessage());
+        Files.writeString(spec, "{\"name\": \"x\", \"rules\": [{\"pattern\": \"a\", \"role\": \"WRITER\", \"layout\": \"rows\"}]}");
+        e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec));
+        assertTrue(e.getMessage().contains("unknown role 'WRITER'"), e.getMessage());
+    }
+
+    private static CheckpointEditor.Result ablate(Path model, Path dir, Path out, Optional<Path> spec) {
+        return CheckpointEditor.ablate(new AblationRequest(model, dir.toString(), out, false, EditOptions.defaults().withThreads(1),
+                Optional.empty(), spec, List.of()), ProgressListener.NONE);
+    }
+}
