@@ -63,6 +63,10 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--shard-group", paramLabel = "i/n",
+            description = "Edit only the shards of group i (0-based) of n, into OUT/part-i-of-n; join the parts with ortho assemble.")
+    String shardGroup;
+
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
@@ -84,7 +88,8 @@ final class AblateCommand implements Callable<Integer> {
         EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
                 policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors());
         AblationRequest req = new AblationRequest(model, direction, out, force, options, archOptions.arch(),
-                archOptions.archSpec(), commandLine());
+                archOptions.archSpec(), commandLine(),
+                java.util.Optional.ofNullable(shardGroup).map(dev.ortho.core.edit.ShardGroup::parse));
         long t0 = System.nanoTime();
         CheckpointEditor.Result result = CheckpointEditor.ablate(req, ProgressBar.forTerminal(!noProgress && !json));
         double secs = (System.nanoTime() - t0) / 1e9;
@@ -119,7 +124,7 @@ final class AblateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<String> commandLine() {
+    static List<String> commandLine() {
         List<String> argv = new java.util.ArrayList<>();
         argv.add("ortho");
         argv.addAll(OrthoCommand.commandLine);

@@ -15,6 +15,15 @@ import java.util.Optional;
  * @param arch          {@code --arch} override of detection
  * @param archSpecFile  {@code --arch-spec} user spec
  * @param commandLine   for the manifest
+ * @param shardGroup    edit only this group's shards, as one part of a scaled-out run ({@code out}
+ *                      is then the shared location the part directory goes into)
  */
 public record AblationRequest(Path model, String direction, Path out, boolean force, EditOptions options,
-                              Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine) {}
+                              Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine,
+                              Optional<ShardGroup> shardGroup) {
+
+    public AblationRequest(Path model, String direction, Path out, boolean force, EditOptions options,
+                           Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine) {
+        this(model, direction, out, force, options, arch, archSpecFile, commandLine, Optional.empty());
+    }
+}

@@ -9,6 +9,7 @@ import dev.ortho.core.provenance.EditedTensor;
 import dev.ortho.core.provenance.FileDigest;
 import dev.ortho.core.provenance.Manifest;
 import dev.ortho.core.provenance.ManifestJson;
+import dev.ortho.core.provenance.PartInfo;
 import dev.ortho.core.provenance.ToolInfo;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.CheckpointWriter;
@@ -58,71 +59,122 @@ public final class CheckpointEditor {
                     direction.perLayer(), options);
             for (String w : plan.warnings()) LOG.warn(w);
 
-            Path inputDir = model.checkpoint().directory();
-            try (CheckpointWriter writer = CheckpointWriter.create(req.out(), req.force(), List.of(inputDir));
-                 ProjectionKernel kernel = new ProjectionKernel(options.threads())) {
-                progress.started(plan.totalBytes(), plan.all().size());
+            // A part of a scaled-out run edits only its group's shards, into its own part directory.
+            Map<String, Integer> assignment = null;
+            Path out = req.out();
+            if (req.shardGroup().isPresent()) {
+                Map<String, Long> sizes = new LinkedHashMap<>();
+                for (SafetensorsFile f : model.checkpoint().shards()) sizes.put(f.path().getFileName().toString(), f.size());
+                assignment = ShardGroup.assign(sizes, req.shardGroup().get().count());
+                out = partDirectory(req);
+            }
+            Map<String, Integer> groups = assignment;
+            int group = req.shardGroup().map(ShardGroup::index).orElse(0);
+            Map<String, List<PlannedTensor>> mine = new LinkedHashMap<>();
+            plan.shards().forEach((file, tensors) -> {
+                if (groups == null || groups.get(file) == group) mine.put(file, tensors);
+            });
 
-                List<FileDigest> inputs = new ArrayList<>();
-                List<EditedTensor> edits = new ArrayList<>();
-                List<FileDigest> outputs = new ArrayList<>();
-                Map<String, String> weightMap = new LinkedHashMap<>();
-                for (Map.Entry<String, List<PlannedTensor>> e : plan.shards().entrySet()) {
-                    String fileName = e.getKey();
-                    SafetensorsFile in = model.shard(fileName);
-                    // The input is hashed alongside the edit of the same shard, so its pages are read once.
-                    CompletableFuture<String> inputHash = Sha256Hex.async(in.segment());
-                    List<TensorLayout> layout = e.getValue().stream()
-                            .map(t -> new TensorLayout(t.outputName(), t.source().dtype(), t.source().shape())).toList();
-                    try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout)) {
-                        for (PlannedTensor t : e.getValue()) {
-                            weightMap.put(t.outputName(), fileName);
-                            progress.tensorStarted(t.outputName(), t.source().byteLength());
-                            MemorySegment src = in.data(t.source());
-                            if (t.edited()) {
-                                ProjectionStats stats = kernel.project(src, t.source().dtype(), t.source().shapeArray(),
-                                        t.layout(), t.direction(), options.alpha(), chunk -> {
-                                            out.write(chunk);
-                                            progress.advanced(chunk.byteSize());
-                                        });
-                                edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
-                                        t.source().dtype().name(), t.source().shape(), t.layout().name(),
-                                        stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover()));
-                            } else {
-                                out.write(src);
-                                progress.advanced(src.byteSize());
-                            }
-                            progress.tensorDone(t.outputName());
-                        }
-                        out.finish();
-                        Path written = writer.stagingDirectory().resolve(fileName);
-                        outputs.add(new FileDigest(fileName, Files.size(written), Sha256Hex.of(out.sha256())));
-                    }
-                    inputs.add(new FileDigest(in.path().toString(), in.size(), inputHash.join()));
-                }
-                copyAuxiliary(model, writer, plan, inputs, outputs);
+            Path inputDir = model.checkpoint().directory();
+            try (CheckpointWriter writer = CheckpointWriter.create(out, req.force(), List.of(inputDir));
+                 ProjectionKernel kernel = new ProjectionKernel(options.threads())) {
+                progress.started(mine.values().stream().flatMap(List::stream).mapToLong(t -> t.source().byteLength()).sum(),
+                        (int) mine.values().stream().mapToLong(List::size).sum());
+                ShardOutput written = writeShards(model, mine, writer, kernel, options, progress);
+                List<FileDigest> inputs = written.inputs();
+                List<FileDigest> outputs = written.outputs();
+                if (groups == null || group == 0) copyAuxiliary(model, writer, plan, inputs, outputs);
+
+                Map<String, Object> indexMeta = new LinkedHashMap<>();
+                String sourceIndexSha = null;
                 if (model.checkpoint().sharded()) {
-                    Map<String, Object> indexMeta = new LinkedHashMap<>(model.checkpoint().index().orElseThrow().metadata());
+                    indexMeta.putAll(model.checkpoint().index().orElseThrow().metadata());
                     if (indexMeta.containsKey("total_parameters")) {
                         indexMeta.put("total_parameters", plan.all().stream().mapToLong(t -> t.source().elementCount()).sum());
                     }
-                    byte[] index = writer.writeIndex(indexMeta, weightMap);
                     Path indexIn = model.checkpoint().directory().resolve("model.safetensors.index.json");
-                    inputs.add(digest(indexIn.toString(), Files.readAllBytes(indexIn)));
-                    outputs.add(digest("model.safetensors.index.json", index));
+                    FileDigest indexDigest = digest(indexIn.toString(), Files.readAllBytes(indexIn));
+                    inputs.add(indexDigest);
+                    sourceIndexSha = indexDigest.sha256();
+                    if (groups == null) {
+                        byte[] index = writer.writeIndex(indexMeta, written.weightMap());
+                        outputs.add(digest("model.safetensors.index.json", index));
+                    }
                 }
-
+                PartInfo part = null;
+                if (groups != null) {
+                    Map<String, List<String>> shardTensors = new LinkedHashMap<>();
+                    mine.forEach((file, tensors) -> shardTensors.put(file, tensors.stream().map(PlannedTensor::outputName).toList()));
+                    part = new PartInfo(group, req.shardGroup().get().count(), groups, shardTensors,
+                            model.checkpoint().sharded(), indexMeta, sourceIndexSha);
+                }
                 Manifest manifest = new Manifest(Manifest.FORMAT, ToolInfo.current(),
-                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), req.commandLine(), "ablate",
-                        inputs, directionRecord(fileAndTensor, raw, direction),
-                        parameters(model, plan, options, kernel), edits, outputs, plan.warnings());
+                        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), req.commandLine(),
+                        groups == null ? "ablate" : "ablate-part", inputs, directionRecord(fileAndTensor, raw, direction),
+                        parameters(model, plan, options, kernel), written.edits(), outputs, plan.warnings(), part);
                 writer.writeFile(Manifest.FILE_NAME, ManifestJson.toBytes(manifest));
                 writer.commit();
-                return new Result(req.out(), manifest, plan);
+                return new Result(out, manifest, plan);
             } catch (IOException e) {
-                throw new OrthoIoException(req.out(), "writing the edited checkpoint failed", e);
+                throw new OrthoIoException(out, "writing the edited checkpoint failed", e);
             }
         }
+    }
+
+    /** The part directory of a --shard-group worker inside the shared output location (created if needed). */
+    private static Path partDirectory(AblationRequest req) {
+        try {
+            Files.createDirectories(req.out());
+        } catch (IOException e) {
+            throw new OrthoIoException(req.out(), "cannot create the shared output location", e);
+        }
+        return req.out().resolve(req.shardGroup().orElseThrow().partName());
+    }
+
+    private record ShardOutput(List<FileDigest> inputs, List<FileDigest> outputs, List<EditedTensor> edits,
+                               Map<String, String> weightMap) {}
+
+    /** Streams every planned shard through the kernel (or copies it) into the writer. */
+    private static ShardOutput writeShards(LoadedModel model, Map<String, List<PlannedTensor>> shards, CheckpointWriter writer,
+                                           ProjectionKernel kernel, EditOptions options, ProgressListener progress) throws IOException {
+        List<FileDigest> inputs = new ArrayList<>();
+        List<EditedTensor> edits = new ArrayList<>();
+        List<FileDigest> outputs = new ArrayList<>();
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
+            String fileName = e.getKey();
+            SafetensorsFile in = model.shard(fileName);
+            // The input is hashed alongside the edit of the same shard, so its pages are read once.
+            CompletableFuture<String> inputHash = Sha256Hex.async(in.segment());
+            List<TensorLayout> layout = e.getValue().stream()
+                    .map(t -> new TensorLayout(t.outputName(), t.source().dtype(), t.source().shape())).toList();
+            try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout)) {
+                for (PlannedTensor t : e.getValue()) {
+                    weightMap.put(t.outputName(), fileName);
+                    progress.tensorStarted(t.outputName(), t.source().byteLength());
+                    MemorySegment src = in.data(t.source());
+                    if (t.edited()) {
+                        ProjectionStats stats = kernel.project(src, t.source().dtype(), t.source().shapeArray(),
+                                t.layout(), t.direction(), options.alpha(), chunk -> {
+                                    out.write(chunk);
+                                    progress.advanced(chunk.byteSize());
+                                });
+                        edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
+                                t.source().dtype().name(), t.source().shape(), t.layout().name(),
+                                stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover()));
+                    } else {
+                        out.write(src);
+                        progress.advanced(src.byteSize());
+                    }
+                    progress.tensorDone(t.outputName());
+                }
+                out.finish();
+                Path written = writer.stagingDirectory().resolve(fileName);
+                outputs.add(new FileDigest(fileName, Files.size(written), Sha256Hex.of(out.sha256())));
+            }
+            inputs.add(new FileDigest(in.path().toString(), in.size(), inputHash.join()));
+        }
+        return new ShardOutput(inputs, outputs, edits, weightMap);
     }
 
     private static void copyAuxiliary(LoadedModel model, CheckpointWriter writer, EditPlan plan,

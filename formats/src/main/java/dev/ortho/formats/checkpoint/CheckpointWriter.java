@@ -114,6 +114,15 @@ public final class CheckpointWriter implements AutoCloseable {
         return w;
     }
 
+    /**
+     * Records a shard placed into the staging directory by the caller (e.g. hard-linked from a
+     * part), so that the index's total_size counts its data bytes and commit fsyncs it.
+     */
+    public void registerWritten(String fileName, long dataBytes) {
+        shardSizes.put(fileName, dataBytes);
+        written.add(child(fileName));
+    }
+
     /** Copies a file byte for byte under its own name. */
     public void copyFile(Path source) {
         Path p = child(source.getFileName().toString());
