@@ -67,6 +67,11 @@ final class AblateCommand implements Callable<Integer> {
             description = "Edit only the shards of group i (0-based) of n, into OUT/part-i-of-n; join the parts with ortho assemble.")
     String shardGroup;
 
+    @Option(names = "--hash", defaultValue = "sha256", paramLabel = "sha256|none",
+            description = "Hash inputs and outputs into the manifest (default ${DEFAULT-VALUE}). 'none' saves the"
+                    + " hashing CPU (two SHA-256 streams) where it is the bottleneck; verify then cannot check file hashes.")
+    String hash;
+
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
@@ -85,8 +90,9 @@ final class AblateCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new InvalidInputException("--tied-embeddings: " + e.getMessage());
         }
+        if (!hash.equals("sha256") && !hash.equals("none")) throw new InvalidInputException("--hash must be sha256 or none, got '" + hash + "'");
         EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
-                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"));
         AblationRequest req = new AblationRequest(model, direction, out, force, options, archOptions.arch(),
                 archOptions.archSpec(), commandLine(),
                 java.util.Optional.ofNullable(shardGroup).map(dev.ortho.core.edit.ShardGroup::parse));

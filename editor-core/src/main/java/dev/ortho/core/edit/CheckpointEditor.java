@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a weight edit end to end: plan, stream every shard through the kernel (or copy it), copy
@@ -131,6 +131,16 @@ public final class CheckpointEditor {
         return req.out().resolve(req.shardGroup().orElseThrow().partName());
     }
 
+    /** Whether the plan visits the shard's input tensors in the order of their bytes in the file. */
+    private static boolean inDataOrder(SafetensorsFile in, List<PlannedTensor> plan) {
+        List<String> byOffset = in.tensors().stream()
+                .sorted(java.util.Comparator.comparingLong(dev.ortho.formats.safetensors.TensorInfo::begin))
+                .map(dev.ortho.formats.safetensors.TensorInfo::name).toList();
+        List<String> visited = plan.stream().filter(t -> t.action() != PlannedTensor.Action.UNTIED_HEAD)
+                .map(t -> t.source().name()).toList();
+        return byOffset.equals(visited);
+    }
+
     private record ShardOutput(List<FileDigest> inputs, List<FileDigest> outputs, List<EditedTensor> edits,
                                Map<String, String> weightMap) {}
 
@@ -144,35 +154,49 @@ public final class CheckpointEditor {
         for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
             String fileName = e.getKey();
             SafetensorsFile in = model.shard(fileName);
-            // The input is hashed alongside the edit of the same shard, so its pages are read once.
-            CompletableFuture<String> inputHash = Sha256Hex.async(in.segment());
+            // The input is hashed as it streams past, in file order; that needs the plan's order to be
+            // the file's data order (always so for HF files); otherwise it is hashed in a pass of its own.
+            boolean streamHash = options.hash() && inDataOrder(in, e.getValue());
+            long dataStart = in.header().dataStart();
             List<TensorLayout> layout = e.getValue().stream()
                     .map(t -> new TensorLayout(t.outputName(), t.source().dtype(), t.source().shape())).toList();
-            try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout)) {
+            String inputSha;
+            try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout, options.hash());
+                 ShardPipeline pipe = new ShardPipeline(out, streamHash)) {
+                if (streamHash) pipe.copy(in, 0, dataStart, false, true);
                 for (PlannedTensor t : e.getValue()) {
                     weightMap.put(t.outputName(), fileName);
-                    progress.tensorStarted(t.outputName(), t.source().byteLength());
-                    MemorySegment src = in.data(t.source());
-                    if (t.edited()) {
-                        ProjectionStats stats = kernel.project(src, t.source().dtype(), t.source().shapeArray(),
-                                t.layout(), t.direction(), options.alpha(), chunk -> {
-                                    out.write(chunk);
-                                    progress.advanced(chunk.byteSize());
-                                });
-                        edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
-                                t.source().dtype().name(), t.source().shape(), t.layout().name(),
-                                stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover()));
-                    } else {
-                        out.write(src);
-                        progress.advanced(src.byteSize());
+                    long position = dataStart + t.source().begin(), length = t.source().byteLength();
+                    progress.tensorStarted(t.outputName(), length);
+                    switch (t.action()) {
+                        case COPY -> pipe.copy(in, position, length, true, streamHash);
+                        case UNTIED_HEAD -> pipe.copy(in, position, length, true, false);
+                        case EDIT -> {
+                            if (streamHash) pipe.copy(in, position, length, false, true);
+                            // Mapped for this tensor only: unmapping afterwards keeps resident memory bounded.
+                            try (Arena tensorArena = Arena.ofShared()) {
+                                MemorySegment src = in.mapTensor(t.source(), tensorArena);
+                                ProjectionStats stats = kernel.project(src, t.source().dtype(), t.source().shapeArray(),
+                                        t.layout(), t.direction(), options.alpha(), chunk -> {
+                                            pipe.emit(chunk);
+                                            progress.advanced(chunk.byteSize());
+                                        });
+                                edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
+                                        t.source().dtype().name(), t.source().shape(), t.layout().name(),
+                                        stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover()));
+                            }
+                        }
                     }
+                    if (!t.edited()) progress.advanced(length);
                     progress.tensorDone(t.outputName());
                 }
+                inputSha = pipe.finish();
                 out.finish();
                 Path written = writer.stagingDirectory().resolve(fileName);
-                outputs.add(new FileDigest(fileName, Files.size(written), Sha256Hex.of(out.sha256())));
+                outputs.add(new FileDigest(fileName, Files.size(written), options.hash() ? Sha256Hex.of(out.sha256()) : null));
             }
-            inputs.add(new FileDigest(in.path().toString(), in.size(), inputHash.join()));
+            if (options.hash() && !streamHash) inputSha = Sha256Hex.hash(in.segment());
+            inputs.add(new FileDigest(in.path().toString(), in.size(), inputSha));
         }
         return new ShardOutput(inputs, outputs, edits, weightMap);
     }
@@ -212,6 +236,6 @@ public final class CheckpointEditor {
         List<String> components = EditOptions.ALL_COMPONENTS.stream().filter(o.components()::contains).toList();
         return new EditParameters(model.spec().name(), o.alpha(), o.layers().text(), components,
                 o.tiedPolicy().cliName(), plan.tied(), plan.untied(), o.allowApproximate(), plan.approximate(),
-                o.threads(), kernel.arithmetic());
+                o.threads(), kernel.arithmetic(), o.hash() ? "sha256" : "none");
     }
 }

@@ -15,9 +15,16 @@ import java.util.Set;
  * @param tiedPolicy       what to do with a tied head
  * @param allowApproximate edit post-norm architectures (Gemma 2/3) although it is not ablation
  * @param threads          kernel threads
+ * @param hash             SHA-256 of every input and output file in the manifest (off: faster, but
+ *                         {@code ortho verify} can then not check file hashes)
  */
 public record EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
-                          boolean allowApproximate, int threads) {
+                          boolean allowApproximate, int threads, boolean hash) {
+
+    public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
+                       boolean allowApproximate, int threads) {
+        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, true);
+    }
 
     public static final List<String> ALL_COMPONENTS = List.of("embed", "attn", "mlp", "bias");
 
@@ -39,7 +46,7 @@ public record EditOptions(double alpha, LayerSelection layers, Set<String> compo
     }
 
     public EditOptions withThreads(int t) {
-        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t);
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash);
     }
 
     public static Set<String> parseComponents(String text) {

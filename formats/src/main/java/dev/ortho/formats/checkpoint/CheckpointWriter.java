@@ -105,8 +105,12 @@ public final class CheckpointWriter implements AutoCloseable {
     public Path outputDirectory() { return out; }
 
     public SafetensorsWriter newShard(String fileName, Map<String, String> metadata, List<TensorLayout> tensors) {
+        return newShard(fileName, metadata, tensors, true);
+    }
+
+    public SafetensorsWriter newShard(String fileName, Map<String, String> metadata, List<TensorLayout> tensors, boolean hash) {
         Path p = child(fileName);
-        SafetensorsWriter w = SafetensorsWriter.create(p, metadata, tensors);
+        SafetensorsWriter w = SafetensorsWriter.create(p, metadata, tensors, hash);
         long data = 0;
         for (TensorLayout t : tensors) data += t.byteLength();
         shardSizes.put(fileName, data);

@@ -107,6 +107,30 @@ public final class SafetensorsFile implements AutoCloseable {
         return segment.asSlice(header.dataStart() + t.begin(), t.byteLength());
     }
 
+    /**
+     * Maps just one tensor, in {@code arena}: closing the arena unmaps it, which returns its pages
+     * to the kernel. Streaming editors use this so that resident memory stays bounded by one
+     * tensor, where touching the whole-file mapping would keep every page counted.
+     */
+    public MemorySegment mapTensor(TensorInfo t, Arena arena) {
+        if (t.byteLength() == 0) return MemorySegment.NULL;
+        try {
+            return channel.map(FileChannel.MapMode.READ_ONLY, header.dataStart() + t.begin(), t.byteLength(), arena);
+        } catch (IOException e) {
+            throw new OrthoIoException(path, "cannot map tensor " + t.name(), e);
+        }
+    }
+
+    /** Reads {@code length} bytes at file offset {@code position} into {@code dst} (a copy, no mapping). */
+    public void read(long position, MemorySegment dst, long length) {
+        java.nio.ByteBuffer buf = dst.asSlice(0, length).asByteBuffer();
+        try {
+            readFully(channel, buf, position);
+        } catch (IOException e) {
+            throw new OrthoIoException(path, "read failed", e);
+        }
+    }
+
     /** The whole file, mapped. */
     public MemorySegment segment() { return segment; }
 

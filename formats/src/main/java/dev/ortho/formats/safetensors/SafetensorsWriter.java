@@ -28,23 +28,37 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final MessageDigest sha;
     private final List<TensorLayout> tensors;
     private final long dataLength;
+    private final WritebackHint writeback;
+    private long fileOffset;
+    private long kickedUpTo;
     private long written;
     private byte[] digest;
 
-    private SafetensorsWriter(Path path, FileChannel channel, List<TensorLayout> tensors, long dataLength) {
+    private SafetensorsWriter(Path path, FileChannel channel, List<TensorLayout> tensors, long dataLength, boolean hash) {
         this.path = path;
         this.channel = channel;
         this.tensors = List.copyOf(tensors);
         this.dataLength = dataLength;
+        this.writeback = WritebackHint.open(path);
         try {
-            this.sha = MessageDigest.getInstance("SHA-256");
+            this.sha = hash ? MessageDigest.getInstance("SHA-256") : null;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** Creates {@code file} (which must not exist) and writes its header. */
+    /** Creates {@code file} (which must not exist) and writes its header; hashes what it writes. */
     public static SafetensorsWriter create(Path file, Map<String, String> metadata, List<TensorLayout> tensors) {
+        return create(file, metadata, tensors, true);
+    }
+
+    /**
+     * Creates {@code file} and writes its header.
+     *
+     * @param hash compute the SHA-256 of everything written ({@link #sha256()}); off only when a user
+     *             asked for speed over a verifiable manifest
+     */
+    public static SafetensorsWriter create(Path file, Map<String, String> metadata, List<TensorLayout> tensors, boolean hash) {
         byte[] header = headerBytes(metadata, tensors);
         long data = 0;
         for (TensorLayout t : tensors) data = Math.addExact(data, t.byteLength());
@@ -54,7 +68,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new OrthoIoException(file, "cannot create", e);
         }
-        SafetensorsWriter w = new SafetensorsWriter(file, ch, tensors, data);
+        SafetensorsWriter w = new SafetensorsWriter(file, ch, tensors, data, hash);
         w.writeRaw(ByteBuffer.wrap(header));
         return w;
     }
@@ -93,12 +107,19 @@ public final class SafetensorsWriter implements AutoCloseable {
         }
     }
 
+    /** Writeback is started every 64 MiB, so the disk works while later bytes are computed. */
+    private static final long WRITEBACK_STEP = 64L << 20;
+
     private void writeRaw(ByteBuffer buf) {
-        sha.update(buf.duplicate());
+        if (sha != null) sha.update(buf.duplicate());
         try {
-            while (buf.hasRemaining()) channel.write(buf);
+            while (buf.hasRemaining()) fileOffset += channel.write(buf);
         } catch (IOException e) {
             throw new OrthoIoException(path, "write failed", e);
+        }
+        if (fileOffset - kickedUpTo >= WRITEBACK_STEP) {
+            writeback.start(kickedUpTo, fileOffset - kickedUpTo);
+            kickedUpTo = fileOffset;
         }
     }
 
@@ -115,17 +136,17 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new OrthoIoException(path, "fsync failed", e);
         }
-        digest = sha.digest();
+        digest = sha != null ? sha.digest() : null;
     }
 
-    /** SHA-256 of the whole file, available after {@link #finish()}. */
+    /** SHA-256 of the whole file after {@link #finish()}; null when hashing was turned off. */
     public byte[] sha256() {
-        if (digest == null) throw new IllegalStateException("sha256() before finish()");
-        return digest.clone();
+        return digest == null ? null : digest.clone();
     }
 
     @Override
     public void close() {
+        writeback.close();
         try {
             channel.close();
         } catch (IOException e) {
