@@ -35,6 +35,7 @@ final class CleanCommand implements Callable<Integer> {
             if (!dryRun) {
                 try {
                     CheckpointWriter.deleteRecursively(p);
+                    java.nio.file.Files.deleteIfExists(p.resolveSibling(p.getFileName() + ".lock"));
                 } catch (IOException e) {
                     throw new OrthoIoException(p, "cannot remove", e);
                 }

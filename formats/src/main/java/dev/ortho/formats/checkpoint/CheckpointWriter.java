@@ -8,6 +8,7 @@ import dev.ortho.formats.safetensors.TensorLayout;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
@@ -59,10 +60,15 @@ public final class CheckpointWriter implements AutoCloseable {
     private final List<Path> written = new ArrayList<>();
     private boolean committed;
 
-    private CheckpointWriter(Path out, Path staging, boolean force) {
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+
+    private CheckpointWriter(Path out, Path staging, boolean force, FileChannel lockChannel, FileLock lock) {
         this.out = out;
         this.staging = staging;
         this.force = force;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
     }
 
     /**
@@ -90,13 +96,43 @@ public final class CheckpointWriter implements AutoCloseable {
         byte[] rnd = new byte[6];
         new SecureRandom().nextBytes(rnd);
         Path staging = parent.resolve("." + out.getFileName() + TMP_MARKER + HexFormat.of().formatHex(rnd));
+        // The lock file beside the temporary directory says "someone is writing this": the OS drops
+        // the lock when the process dies, even by SIGKILL, which is how leftovers are told apart.
+        Path lockFile = lockFileOf(staging);
+        FileChannel lockChannel = null;
         try {
+            lockChannel = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            FileLock lock = lockChannel.lock();
             Files.createDirectory(staging);
+            LIVE.add(staging);
+            removeStale(parent, "." + out.getFileName() + TMP_MARKER);
+            return new CheckpointWriter(out, staging, force, lockChannel, lock);
         } catch (IOException e) {
+            try {
+                if (lockChannel != null) lockChannel.close();
+                Files.deleteIfExists(lockFile);
+            } catch (IOException ignored) {
+                // the original failure is what matters
+            }
             throw new OrthoIoException(staging, "cannot create the temporary output directory", e);
         }
-        LIVE.add(staging);
-        return new CheckpointWriter(out, staging, force);
+    }
+
+    private static Path lockFileOf(Path staging) {
+        return staging.resolveSibling(staging.getFileName() + ".lock");
+    }
+
+    /** Deletes leftovers of killed runs for the same output name: the next run cleans up after the last. */
+    private static void removeStale(Path parent, String prefix) {
+        for (Path p : staleTempDirs(parent)) {
+            if (!p.getFileName().toString().startsWith(prefix)) continue;
+            try {
+                deleteRecursively(p);
+                Files.deleteIfExists(lockFileOf(p));
+            } catch (IOException ignored) {
+                // leave it to ortho clean
+            }
+        }
     }
 
     /** The temporary directory files are written into until {@link #commit()}. */
@@ -189,6 +225,7 @@ public final class CheckpointWriter implements AutoCloseable {
             }
             committed = true;
             LIVE.remove(staging);
+            releaseLock();
             fsync(out.getParent(), true);
             if (old != null) deleteRecursively(old);
         } catch (IOException e) {
@@ -214,20 +251,52 @@ public final class CheckpointWriter implements AutoCloseable {
             throw new OrthoIoException(staging, "cannot remove the temporary output directory", e);
         } finally {
             LIVE.remove(staging);
+            releaseLock();
         }
     }
 
-    /** Temporary directories left in {@code parent} by runs that were killed. */
+    private void releaseLock() {
+        try {
+            if (lock.isValid()) lock.release();
+            lockChannel.close();
+            Files.deleteIfExists(lockFileOf(staging));
+        } catch (IOException ignored) {
+            // a stale lock file is harmless: its lock is free, so clean removes it
+        }
+    }
+
+    /**
+     * Temporary directories left in {@code parent} by runs that were killed: those whose lock file
+     * is gone or whose lock no live process holds. A directory another process is still writing
+     * keeps its lock and is never listed.
+     */
     public static List<Path> staleTempDirs(Path parent) {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(parent)) return out;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, ".*" + TMP_MARKER + "*")) {
-            for (Path p : ds) if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !LIVE.contains(p)) out.add(p);
+            for (Path p : ds) {
+                if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || LIVE.contains(p.toAbsolutePath().normalize())) continue;
+                if (!lockedByLiveProcess(lockFileOf(p))) out.add(p);
+            }
         } catch (IOException e) {
             throw new OrthoIoException(parent, "cannot list", e);
         }
         out.sort(null);
         return out;
+    }
+
+    private static boolean lockedByLiveProcess(Path lockFile) {
+        if (!Files.exists(lockFile)) return false;
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) return true;
+            l.release();
+            return false;
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return true; // held by this very JVM
+        } catch (IOException e) {
+            return true; // cannot tell: leave it alone
+        }
     }
 
     public static void deleteRecursively(Path root) throws IOException {

@@ -1,0 +1,138 @@
+package dev.ortho.cli;
+
+import dev.ortho.core.edit.AblationRequest;
+import dev.ortho.core.edit.CheckpointEditor;
+import dev.ortho.core.edit.EditOptions;
+import dev.ortho.core.edit.PartAssembler;
+import dev.ortho.core.edit.ProgressListener;
+import dev.ortho.core.edit.ShardGroup;
+import dev.ortho.core.verify.Verifier;
+import dev.ortho.core.verify.VerifyReport;
+import dev.ortho.fixtures.LargeCheckpoint;
+import dev.ortho.formats.checkpoint.CheckpointWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Runs {@code ortho ablate} and {@code ortho assemble} in a child JVM and kills it with SIGKILL at
+ * seeded random moments. After every kill: the output path holds nothing, or a complete output
+ * that verifies; the input files hash as before; a rerun succeeds; and leftovers are recognised as
+ * temporary (the rerun or {@code ortho clean} removes them).
+ */
+class CrashSafetyTest {
+
+    static final int ABLATE_TRIALS = 22, ASSEMBLE_TRIALS = 8;
+
+    @TempDir Path tmp;
+
+    @Test
+    void sigkillNeverLeavesAHalfWrittenCheckpoint() throws Exception {
+        Path model = tmp.resolve("model");
+        LargeCheckpoint.write(model, 8, 512, 1408, 8000, 24L << 20);
+        Path direction = tmp.resolve("d.json");
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < 512; i++) sb.append(i == 0 ? "" : ",").append(Math.sin(0.1 * i));
+        Files.writeString(direction, sb.append("]").toString());
+        Map<String, String> before = hashes(model);
+
+        SplittableRandom rnd = new SplittableRandom(20261122);
+        Path outs = Files.createDirectories(tmp.resolve("outs"));
+        int killedMidway = 0, completed = 0;
+        for (int trial = 0; trial < ABLATE_TRIALS; trial++) {
+            Path out = outs.resolve("o" + trial);
+            long delay = 300 + rnd.nextInt(2700);
+            boolean finished = runAndKill(delay, "ablate", model.toString(), "--direction", direction.toString(),
+                    "--out", out.toString(), "--threads", "1", "--no-progress");
+            if (finished) completed++;
+            killedMidway += afterKill(out, model, before, finished, () -> ablateInProcess(model, direction, out));
+        }
+
+        // Parts for assemble, made once in process.
+        Path parts = tmp.resolve("parts");
+        for (int g = 0; g < 3; g++) {
+            CheckpointEditor.ablate(new AblationRequest(model, direction.toString(), parts, false, EditOptions.defaults().withThreads(1),
+                    Optional.empty(), Optional.empty(), List.of(), Optional.of(new ShardGroup(g, 3))), ProgressListener.NONE);
+        }
+        Map<String, String> partsBefore = hashes(parts);
+        for (int trial = 0; trial < ASSEMBLE_TRIALS; trial++) {
+            Path out = outs.resolve("a" + trial);
+            long delay = 200 + rnd.nextInt(900);
+            boolean finished = runAndKill(delay, "assemble", parts.toString(), "--out", out.toString());
+            if (finished) completed++;
+            killedMidway += afterKill(out, model, before, finished,
+                    () -> PartAssembler.assemble(List.of(parts), out, true, List.of()));
+            assertEquals(partsBefore, hashes(parts), "assemble must not modify its parts");
+        }
+        System.out.printf("crash trials: %d, killed before completion: %d (%d of them mid-write, leaving a temporary sibling), completed before the kill: %d%n",
+                ABLATE_TRIALS + ASSEMBLE_TRIALS, ABLATE_TRIALS + ASSEMBLE_TRIALS - completed, killedMidway, completed);
+        assertTrue(killedMidway >= 5, "too few kills landed while the output was being written");
+        assertTrue(ABLATE_TRIALS + ASSEMBLE_TRIALS - completed >= 10, "too few kills landed before completion to mean anything");
+        assertTrue(CheckpointWriter.staleTempDirs(outs).isEmpty(), "reruns cleaned every leftover");
+    }
+
+    /** Checks the invariants after one kill, then reruns; returns 1 if a leftover temporary directory was found. */
+    private int afterKill(Path out, Path model, Map<String, String> inputHashes, boolean finished, Runnable rerun) throws Exception {
+        if (Files.exists(out)) {
+            VerifyReport v = Verifier.verify(out, Optional.empty(), 1);
+            assertTrue(v.ok(), () -> "an output at the output path must be complete: " + v.failures());
+        } else {
+            assertFalse(finished, "the run reported success but left no output");
+        }
+        assertEquals(inputHashes, hashes(model), "the input changed");
+        List<Path> stale = CheckpointWriter.staleTempDirs(out.getParent());
+        for (Path p : stale) assertTrue(p.getFileName().toString().startsWith("." + out.getFileName() + ".ortho-tmp-"), p.toString());
+        if (!Files.exists(out)) rerun.run();
+        assertTrue(Files.exists(out));
+        VerifyReport v = Verifier.verify(out, Optional.empty(), 1);
+        assertTrue(v.ok(), () -> v.failures().toString());
+        return stale.isEmpty() ? 0 : 1;
+    }
+
+    private void ablateInProcess(Path model, Path direction, Path out) {
+        CheckpointEditor.ablate(new AblationRequest(model, direction.toString(), out, false, EditOptions.defaults().withThreads(1),
+                Optional.empty(), Optional.empty(), List.of()), ProgressListener.NONE);
+    }
+
+    /** Starts the CLI in a child JVM, SIGKILLs it after {@code delayMs}; true if it had already exited 0. */
+    private static boolean runAndKill(long delayMs, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                "-cp", System.getProperty("java.class.path"), OrthoCommand.class.getName()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+            assertEquals(0, p.exitValue(), "the child failed on its own");
+            return true;
+        }
+        p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no cleanup
+        p.waitFor();
+        return false;
+    }
+
+    private static Map<String, String> hashes(Path dir) throws Exception {
+        Map<String, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                out.put(dir.relativize(p).toString().replace(File.separatorChar, '/'), HexFormat.of().formatHex(md.digest(Files.readAllBytes(p))));
+            }
+        }
+        return out;
+    }
+}
