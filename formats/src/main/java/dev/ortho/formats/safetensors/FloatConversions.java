@@ -52,16 +52,14 @@ public final class FloatConversions {
      */
     static float doubleToFloatRoundToOdd(double d) {
         float f = (float) d;
-        if (Float.isNaN(f) || Float.isInfinite(f) || (double) f == d) return f;
         int bits = Float.floatToRawIntBits(f);
-        if ((bits & 1) == 0) {
-            // f is the even neighbour; step one ulp toward d to land on the odd one.
-            boolean awayFromZero = Math.abs(d) > Math.abs((double) f);
-            bits += awayFromZero ? 1 : -1;
-            // Magnitude 0 is even, so stepping toward zero never happens from 0; from the largest
-            // finite float stepping away would reach Inf, but then (float) d was already Inf.
-        }
-        return Float.intBitsToFloat(bits);
+        // Branch-free on the hot path (the kernel calls this once per edited element): when inexact,
+        // truncate toward zero (step back one ulp if nearest-even rounded away) and set the last bit.
+        int inexact = (double) f != d ? 1 : 0;
+        int roundedAway = Math.abs((double) f) > Math.abs(d) ? 1 : 0;
+        int odd = (bits - (roundedAway & inexact)) | inexact;
+        // NaN keeps its payload; an overflow to Inf stays Inf (the narrow result is Inf either way).
+        return Float.isFinite(f) ? Float.intBitsToFloat(odd) : f;
     }
 
     /** double to BF16 bits with a single correct rounding (nearest even). */
