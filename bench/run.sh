@@ -34,7 +34,7 @@ log="$data/run.log"; : > "$log"
 
 echo "building..." >&2
 ./mvnw -B -q -DskipTests package >&2
-ORTHO="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar $root/editor-cli/target/ortho.jar"
+ORTHO="$JAVA --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn48m -jar $root/editor-cli/target/ortho.jar"
 GEN="$JAVA --enable-native-access=ALL-UNNAMED -cp $root/editor-cli/target/ortho.jar:$root/test-fixtures/target/classes dev.ortho.fixtures.LargeCheckpoint"
 
 [ -d "$data/llama-4g" ] || $GEN "$data/llama-4g" 10 >&2
