@@ -78,6 +78,11 @@ public final class CheckpointEditor {
             Path inputDir = model.checkpoint().directory();
             try (CheckpointWriter writer = CheckpointWriter.create(out, req.force(), List.of(inputDir));
                  ProjectionKernel kernel = new ProjectionKernel(options.threads())) {
+                long shardBytes = 0;
+                for (SafetensorsFile f : model.checkpoint().shards()) {
+                    if (mine.containsKey(f.path().getFileName().toString())) shardBytes += f.size();
+                }
+                writer.requireSpace(shardBytes);
                 progress.started(mine.values().stream().flatMap(List::stream).mapToLong(t -> t.source().byteLength()).sum(),
                         (int) mine.values().stream().mapToLong(List::size).sum());
                 ShardOutput written = writeShards(model, mine, writer, kernel, options, progress);
