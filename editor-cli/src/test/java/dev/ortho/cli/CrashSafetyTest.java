@@ -54,11 +54,12 @@ class CrashSafetyTest {
         SplittableRandom rnd = new SplittableRandom(20261122);
         Path outs = Files.createDirectories(tmp.resolve("outs"));
         int killedMidway = 0, completed = 0;
+        // Calibrate on this machine, so kills land while the output is written whatever its speed.
+        String[] ablateArgs = {"ablate", model.toString(), "--direction", direction.toString(), "--threads", "1", "--no-progress"};
+        long ablateWriteMs = calibrate(outs.resolve("calibrate-ablate"), ablateArgs);
         for (int trial = 0; trial < ABLATE_TRIALS; trial++) {
             Path out = outs.resolve("o" + trial);
-            long delay = 300 + rnd.nextInt(2700);
-            boolean finished = runAndKill(delay, "ablate", model.toString(), "--direction", direction.toString(),
-                    "--out", out.toString(), "--threads", "1", "--no-progress");
+            boolean finished = runAndKill(out, killPoint(rnd, ablateWriteMs), ablateArgs);
             if (finished) completed++;
             killedMidway += afterKill(out, model, before, finished, () -> ablateInProcess(model, direction, out));
         }
@@ -70,10 +71,11 @@ class CrashSafetyTest {
                     Optional.empty(), Optional.empty(), List.of(), Optional.of(new ShardGroup(g, 3))), ProgressListener.NONE);
         }
         Map<String, String> partsBefore = hashes(parts);
+        String[] assembleArgs = {"assemble", parts.toString()};
+        long assembleWriteMs = calibrate(outs.resolve("calibrate-assemble"), assembleArgs);
         for (int trial = 0; trial < ASSEMBLE_TRIALS; trial++) {
             Path out = outs.resolve("a" + trial);
-            long delay = 200 + rnd.nextInt(900);
-            boolean finished = runAndKill(delay, "assemble", parts.toString(), "--out", out.toString());
+            boolean finished = runAndKill(out, killPoint(rnd, assembleWriteMs), assembleArgs);
             if (finished) completed++;
             killedMidway += afterKill(out, model, before, finished,
                     () -> PartAssembler.assemble(List.of(parts), out, true, List.of()));
@@ -109,20 +111,68 @@ class CrashSafetyTest {
                 Optional.empty(), Optional.empty(), List.of()), ProgressListener.NONE);
     }
 
-    /** Starts the CLI in a child JVM, SIGKILLs it after {@code delayMs}; true if it had already exited 0. */
-    private static boolean runAndKill(long delayMs, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), OrthoCommand.class.getName()));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (p.waitFor(delayMs, TimeUnit.MILLISECONDS)) {
+    /**
+     * When to kill, relative to the moment the temporary output directory appears: one trial in
+     * five before it (negative: that many ms after start, during start-up and planning), the rest
+     * spread over the measured writing time and a little past it.
+     */
+    private static long killPoint(SplittableRandom rnd, long writeMs) {
+        if (rnd.nextInt(5) == 0) return -(1 + rnd.nextInt(400));
+        return rnd.nextLong(Math.max(2, writeMs * 11 / 10));
+    }
+
+    /** Runs once to completion; returns how long the temporary directory existed (ms). */
+    private static long calibrate(Path out, String... args) throws Exception {
+        Process p = start(out, args);
+        long seen = waitForStaging(out, p);
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), "calibration run failed");
+        long ms = Math.max(10, (System.nanoTime() - seen) / 1_000_000);
+        System.out.printf("calibration %s: writing took %d ms%n", args[0], ms);
+        return ms;
+    }
+
+    /**
+     * Starts the CLI in a child JVM and SIGKILLs it at {@code killAt} ms after its temporary output
+     * directory appears (or -killAt ms after start when negative); true if it had exited 0 first.
+     */
+    private static boolean runAndKill(Path out, long killAt, String... args) throws Exception {
+        Process p = start(out, args);
+        long deadline;
+        if (killAt < 0) {
+            deadline = System.nanoTime() + -killAt * 1_000_000;
+        } else {
+            deadline = waitForStaging(out, p) + killAt * 1_000_000;
+        }
+        long waitMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000);
+        if (p.waitFor(waitMs, TimeUnit.MILLISECONDS)) {
             assertEquals(0, p.exitValue(), "the child failed on its own");
             return true;
         }
         p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no cleanup
         p.waitFor();
-        return false;
+        return p.exitValue() == 0;
+    }
+
+    private static Process start(Path out, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
+                "-cp", System.getProperty("java.class.path"), OrthoCommand.class.getName()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("--out", out.toString()));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    /** Polls until a temporary sibling of {@code out} exists (or the child ended); returns System.nanoTime() then. */
+    private static long waitForStaging(Path out, Process p) throws Exception {
+        String prefix = "." + out.getFileName() + ".ortho-tmp-";
+        while (p.isAlive()) {
+            try (Stream<Path> s = Files.list(out.getParent())) {
+                if (s.anyMatch(f -> f.getFileName().toString().startsWith(prefix) && Files.isDirectory(f))) return System.nanoTime();
+            }
+            Thread.sleep(2);
+        }
+        return System.nanoTime();
     }
 
     private static Map<String, String> hashes(Path dir) throws Exception {

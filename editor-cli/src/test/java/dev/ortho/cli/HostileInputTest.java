@@ -122,6 +122,62 @@ class HostileInputTest {
         c.add(hostile("unknown component", "unknown component 'ffn'", t -> t.args("--components", "attn,ffn")));
         c.add(hostile("bad tied policy", "--tied-embeddings", t -> t.args("--tied-embeddings", "sometimes")));
         c.add(hostile("unknown --arch", "unknown architecture 'nope'", t -> t.args("--arch", "nope")));
+        // ---- more safetensors structure
+        c.add(hostile("empty file", "too short", t -> t.weights(new byte[0])));
+        c.add(hostile("header length zero", "too short", t -> t.weights(lengthOnly(0, 8))));
+        c.add(hostile("trailing bytes after the header JSON", "not valid JSON", t -> t.weights(st(entry("w", "F32", "[1]", 0, 4) + "}}", new byte[4]))));
+        c.add(hostile("data_offsets with three numbers", "data_offsets", t -> t.weights(st("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", new byte[8]))));
+        c.add(hostile("shape not a list", "shape", t -> t.weights(st("{\"w\":{\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,16]}}", new byte[16]))));
+        c.add(hostile("dtype not a string", "dtype", t -> t.weights(st("{\"w\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]))));
+        c.add(hostile("fractional shape", "shape", t -> t.weights(st(entry("w", "F32", "[1.5]", 0, 4), new byte[4]))));
+        // ---- sharded checkpoints
+        c.add(hostile("truncated shard", "past the end", t -> {
+            t.resharded();
+            Path shard = t.model.resolve("model-00002-of-00002.safetensors");
+            byte[] b = Files.readAllBytes(shard);
+            Files.write(shard, java.util.Arrays.copyOf(b, b.length - 16));
+            return List.of();
+        }));
+        c.add(hostile("shard rewritten after the index", "missing from the index", t -> {
+            t.resharded();
+            Path shard = t.model.resolve("model-00002-of-00002.safetensors");
+            String h = t.headerOf(shard);
+            String renamed = h.replaceFirst("\"model\\.", "\"mod3l.");
+            assertNotEquals(h, renamed);
+            t.replaceHeader(shard, renamed);
+            return List.of();
+        }));
+        c.add(hostile("shard named twice under two spellings", "'./model.safetensors'", t -> t.index(
+                "{\"weight_map\":{\"model.embed_tokens.weight\":\"model.safetensors\",\"model.norm.weight\":\"./model.safetensors\"}}")));
+        c.add(hostile("index weight_map not an object", "weight_map", t -> t.index("{\"weight_map\":[\"model.safetensors\"]}")));
+        // ---- config.json
+        c.add(hostile("config.json not JSON", "config.json", t -> {
+            Files.writeString(t.model.resolve("config.json"), "{\"model_type\": ");
+            return List.of();
+        }));
+        c.add(hostile("config.json with NaN", "config.json", t -> t.config("\"hidden_size\": 32", "\"hidden_size\": NaN")));
+        c.add(hostile("config layer count contradicts tensors", "num_hidden_layers is 7", t -> t.config("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 7")));
+        c.add(hostile("tied config with a separate head anyway", "lm_head.weight", t -> t.config("\"tie_word_embeddings\": false", "\"tie_word_embeddings\": true")));
+        // ---- direction files
+        c.add(hostile(".npy with object dtype", "no supported 'descr'", t -> t.npyWithDescr("|O", 8)));
+        c.add(hostile(".npy with truncated data", "npy", t -> t.npyWithDescr("<f8", 3)));
+        c.add(hostile(".pt asking for builtins.eval", "refusing pickle global 'builtins.eval'", t -> t.pickle("builtins\neval\n")));
+        c.add(hostile(".pt that is not a zip", "not a valid PyTorch zip archive", t -> {
+            Path p = t.tmp.resolve("junk.pt");
+            Files.write(p, new byte[]{1, 2, 3, 4, 5, 6, 7, 8});
+            return List.of("--direction", p.toString());
+        }));
+        c.add(hostile("direction safetensors with an integer tensor", "I32", t -> {
+            Path p = t.tmp.resolve("ints.safetensors");
+            Files.write(p, st(entry("r", "I32", "[" + FixtureArch.HIDDEN + "]", 0, 4L * FixtureArch.HIDDEN), new byte[4 * FixtureArch.HIDDEN]));
+            return List.of("--direction", p.toString());
+        }));
+        // ---- command-line arguments
+        c.add(hostile("--threads 0", "--threads must be 1..1024", t -> t.args("--threads", "0")));
+        c.add(hostile("--alpha NaN", "--alpha must be a finite number", t -> t.args("--alpha", "NaN")));
+        c.add(hostile("--hash md5", "--hash must be sha256 or none", t -> t.args("--hash", "md5")));
+        c.add(hostile("--shard-group 3/2", "--shard-group", t -> t.args("--shard-group", "3/2")));
+        c.add(hostile("unknown option", "Unknown option", t -> t.args("--frobnicate")));
         return c.stream();
     }
 
@@ -211,6 +267,65 @@ class HostileInputTest {
         Path pt = t.tmp.resolve("evil.pt");
         try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(pt))) {
             z.putNextEntry(new ZipEntry("evil/data.pkl"));
+            z.write(pkl.toByteArray());
+            z.closeEntry();
+        }
+        return List.of("--direction", pt.toString());
+    }
+
+    /** Replaces the single-file fixture with a two-shard one (index included). */
+    void resharded() throws IOException {
+        dev.ortho.formats.checkpoint.CheckpointWriter.deleteRecursively(model);
+        FixtureCheckpoints.write(model, FixtureArch.LLAMA, DType.F32, 1, 2);
+    }
+
+    String headerOf(Path shard) throws IOException {
+        byte[] b = Files.readAllBytes(shard);
+        long n = ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        return new String(b, 8, (int) n, StandardCharsets.UTF_8);
+    }
+
+    /** Rewrites a shard's header in place of the old one, padded to the same length. */
+    void replaceHeader(Path shard, String header) throws IOException {
+        byte[] b = Files.readAllBytes(shard);
+        int n = (int) ByteBuffer.wrap(b, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        assertTrue(h.length <= n);
+        byte[] padded = (header + " ".repeat(n - h.length)).getBytes(StandardCharsets.UTF_8);
+        System.arraycopy(padded, 0, b, 8, n);
+        Files.write(shard, b);
+    }
+
+    List<String> npyWithDescr(String descr, int elements) throws IOException {
+        int n = FixtureArch.HIDDEN;
+        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + n + ",), }";
+        int pad = 64 - (10 + header.length() + 1) % 64;
+        header = header + " ".repeat(pad) + "\n";
+        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 8 * elements).order(ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length());
+        b.put(header.getBytes(StandardCharsets.ISO_8859_1));
+        for (int i = 0; i < elements; i++) b.putDouble(0.25);
+        Path p = tmp.resolve("odd.npy");
+        Files.write(p, b.array());
+        return List.of("--direction", p.toString());
+    }
+
+    /** A torch zip whose pickle calls {@code global} with one string argument. */
+    List<String> pickle(String global) throws IOException {
+        Path marker = tmp.resolve("pwned");
+        ByteArrayOutputStream pkl = new ByteArrayOutputStream();
+        pkl.write(new byte[]{(byte) 0x80, 2});
+        pkl.writeBytes(("c" + global).getBytes(StandardCharsets.US_ASCII));
+        String cmd = "open('" + marker + "','w')";
+        pkl.write('X');
+        pkl.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(cmd.length()).array());
+        pkl.writeBytes(cmd.getBytes(StandardCharsets.US_ASCII));
+        pkl.write(0x85);
+        pkl.write('R');
+        pkl.write('.');
+        Path pt = tmp.resolve("evil2.pt");
+        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(pt))) {
+            z.putNextEntry(new ZipEntry("evil2/data.pkl"));
             z.write(pkl.toByteArray());
             z.closeEntry();
         }

@@ -85,6 +85,8 @@ final class PtReader {
                 throw bad(file, name, "storage '" + t.storage().key() + "' has " + raw.length + " bytes, expected " + bytes);
             }
             return gather(file, name, t, raw);
+        } catch (java.util.zip.ZipException e) {
+            throw new InvalidInputException(file, name, "is not a valid PyTorch zip archive (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw new OrthoIoException(file, "cannot read the .pt archive", e);
         } catch (ArithmeticException e) {

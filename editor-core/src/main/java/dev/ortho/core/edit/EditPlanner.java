@@ -57,6 +57,7 @@ public final class EditPlanner {
 
         Map<String, List<PlannedTensor>> shards = new LinkedHashMap<>();
         boolean approximate = false;
+        checkLayerCount(model, spec, tensors);
         for (SourceTensor t : tensors) {
             TensorInfo info = t.info();
             TensorRole role = spec.classify(info.name());
@@ -95,6 +96,22 @@ public final class EditPlanner {
                     : "tied embeddings left unedited (" + options.tiedPolicy().cliName() + ")");
         }
         return new EditPlan(spec, shards, tied, untied, approximate, warnings);
+    }
+
+    /**
+     * config.json's layer count must be what the tensors hold: a config saying 7 layers over a
+     * checkpoint with 2 means one of them is not what the user thinks, and --layers, per-layer
+     * directions and the manifest would all describe the wrong model.
+     */
+    private static void checkLayerCount(ModelFacts model, ArchSpec spec, List<SourceTensor> tensors) {
+        if (model.numLayers() <= 0) return;
+        int max = -1;
+        for (SourceTensor t : tensors) max = Math.max(max, spec.classify(t.info().name()).layer());
+        if (max >= 0 && max + 1 != model.numLayers()) {
+            throw new InvalidInputException(model.checkpoint().resolve("config.json"), null, "num_hidden_layers is "
+                    + model.numLayers() + " but the checkpoint's tensors cover layers 0.." + max
+                    + "; the config does not describe these weights");
+        }
     }
 
     private static boolean selected(TensorRole role, EditOptions options, boolean tied) {
