@@ -33,6 +33,7 @@ final class ModelGraph {
     private final WeightStore w;
     private final Path dir;
     private final GraphSpec spec;
+    private final WeightBinding binding;
     private final OnnxGraphBuilder g = new OnnxGraphBuilder();
     private final Set<String> declared = new HashSet<>();
 
@@ -45,7 +46,8 @@ final class ModelGraph {
     private String ablateDirs;
     private final List<String> outputs = new ArrayList<>();
 
-    private ModelGraph(ModelConfig c, ModelFamily f, WeightStore w, Path dir, GraphSpec spec) {
+    private ModelGraph(ModelConfig c, ModelFamily f, WeightStore w, Path dir, GraphSpec spec, WeightBinding binding) {
+        this.binding = binding;
         this.c = c;
         this.f = f;
         this.w = w;
@@ -58,8 +60,8 @@ final class ModelGraph {
         this.layers = c.numLayers();
     }
 
-    static ModelProto build(ModelConfig c, ModelFamily f, WeightStore w, Path dir, GraphSpec spec) {
-        return new ModelGraph(c, f, w, dir, spec).build();
+    static ModelProto build(ModelConfig c, ModelFamily f, WeightStore w, Path dir, GraphSpec spec, WeightBinding binding) {
+        return new ModelGraph(c, f, w, dir, spec, binding).build();
     }
 
     private ModelProto build() {
@@ -147,7 +149,14 @@ final class ModelGraph {
     private WeightStore.Weight weight(String name) {
         WeightStore.Weight wt = w.weight(name);
         for (WeightStore.Chunk ch : wt.chunks()) {
-            if (declared.add(ch.name())) g.externalInitializer(ch.name(), FLOAT, ch.shape());
+            if (!declared.add(ch.name())) continue;
+            if (binding == WeightBinding.FEED) {
+                Object[] dims = new Object[ch.shape().length];
+                for (int i = 0; i < dims.length; i++) dims[i] = ch.shape()[i];
+                g.input(ch.name(), FLOAT, dims);
+            } else {
+                g.boundInitializer(ch.name(), FLOAT, ch.shape());
+            }
         }
         return wt;
     }

@@ -75,6 +75,7 @@ public final class ModelRuntime implements AutoCloseable {
      * sequence gives the same numbers alone or in any batch.
      */
     public ForwardResult forward(List<int[]> sequences, Intervention intervention, Capture capture) {
+        checkIds(sequences);
         Batch batch = Batch.leftPadded(sequences, options.padTokenId());
         GraphSpec spec = spec(false, intervention, capture.lastLogitsOnly(), capture.residuals(), capture.lastK());
         Map<String, OnnxTensor> feeds = new HashMap<>();
@@ -82,7 +83,8 @@ public final class ModelRuntime implements AutoCloseable {
             feeds.put("input_ids", longTensor(batch.ids(), batch.size(), batch.length()));
             feeds.put("attention_mask", longTensor(batch.mask(), batch.size(), batch.length()));
             interventionFeeds(intervention, feeds);
-            try (OrtSession.Result r = session(spec).run(feeds)) {
+            OrtSession session = session(spec);
+            try (OrtSession.Result r = session.run(withWeights(feeds))) {
                 return collect(r, batch, capture);
             }
         } catch (OrtException e) {
@@ -139,6 +141,7 @@ public final class ModelRuntime implements AutoCloseable {
      */
     public GenerationResult generate(List<int[]> prompts, int maxNewTokens, Intervention intervention, boolean useCache) {
         if (maxNewTokens < 0) throw RuntimeFailure.badRequest("maxNewTokens must be >= 0");
+        checkIds(prompts);
         int n = prompts.size();
         List<List<Integer>> out = new ArrayList<>();
         boolean[] done = new boolean[n];
@@ -222,7 +225,7 @@ public final class ModelRuntime implements AutoCloseable {
                 feeds.put("attention_mask", maskT);
                 OrtSession.Result r;
                 try {
-                    r = session.run(feeds);
+                    r = session.run(withWeights(feeds));
                 } finally {
                     idsT.close();
                     maskT.close();
@@ -283,14 +286,14 @@ public final class ModelRuntime implements AutoCloseable {
         OrtSession s = sessions.get(spec);
         if (s != null) return s;
         long t0 = System.nanoTime();
-        byte[] model = ModelGraph.build(config, family, weights, dir, spec).toByteArray();
+        byte[] model = ModelGraph.build(config, family, weights, dir, spec, options.binding()).toByteArray();
         OrtSession.SessionOptions so = new OrtSession.SessionOptions();
         try {
             if (options.intraOpThreads() > 0) so.setIntraOpNumThreads(options.intraOpThreads());
             // Prepacking would copy every Gemm weight into ORT's own layout: twice the memory.
             so.addConfigEntry("session.disable_prepacking", "1");
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
-            weights.bind(so);
+            if (options.binding() == WeightBinding.INITIALIZER) weights.bind(so);
             s = env.createSession(model, so);
         } finally {
             so.close();
@@ -299,6 +302,14 @@ public final class ModelRuntime implements AutoCloseable {
         LOG.debug("built graph {} for {} ({} bytes) in {} ms", spec, config.modelType(), model.length,
                 (System.nanoTime() - t0) / 1_000_000);
         return s;
+    }
+
+    /** The run's own inputs plus, with FEED binding, every weight (not owned by the caller's map). */
+    private Map<String, OnnxTensor> withWeights(Map<String, OnnxTensor> feeds) {
+        if (options.binding() != WeightBinding.FEED) return feeds;
+        Map<String, OnnxTensor> all = new HashMap<>(weights.tensors());
+        all.putAll(feeds);
+        return all;
     }
 
     private void interventionFeeds(Intervention iv, Map<String, OnnxTensor> feeds) throws OrtException {
@@ -321,6 +332,21 @@ public final class ModelRuntime implements AutoCloseable {
                 float[] v = new float[h];
                 for (int i = 0; i < h; i++) v[i] = (float) (a.coef() * a.direction()[i]);
                 feeds.put("actadd_vec", OnnxTensor.createTensor(env, FloatBuffer.wrap(v), new long[]{h}));
+            }
+        }
+    }
+
+    /** Token ids index the embedding: one out of range would fail deep inside ONNX Runtime. */
+    private void checkIds(List<int[]> sequences) {
+        int v = config.vocabSize();
+        if (options.padTokenId() < 0 || options.padTokenId() >= v) {
+            throw RuntimeFailure.badRequest("pad token id " + options.padTokenId() + " is outside 0.." + (v - 1));
+        }
+        for (int i = 0; i < sequences.size(); i++) {
+            for (int id : sequences.get(i)) {
+                if (id < 0 || id >= v) {
+                    throw RuntimeFailure.badRequest("sequence " + i + " has token id " + id + ", outside the vocabulary 0.." + (v - 1));
+                }
             }
         }
     }

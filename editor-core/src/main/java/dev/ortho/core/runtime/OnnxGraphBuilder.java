@@ -57,9 +57,9 @@ public final class OnnxGraphBuilder {
 
     /**
      * Declares an initializer whose bytes live outside the model ({@code data_location EXTERNAL});
-     * the session receives them with {@code SessionOptions.addExternalInitializers}, without a copy.
+     * the session receives them with {@code SessionOptions.addExternalInitializers}.
      */
-    public String externalInitializer(String name, int elemType, long[] shape) {
+    public String boundInitializer(String name, int elemType, long[] shape) {
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(elemType)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL);
         long n = 1;

@@ -119,12 +119,7 @@ final class WeightStore implements AutoCloseable {
             }
             case BF16, F16 -> {
                 MemorySegment dst = arena.allocate(n * Float.BYTES, 64);
-                boolean bf16 = info.dtype() == DType.BF16;
-                for (long i = 0; i < n; i++) {
-                    short s = src.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i * 2);
-                    float f = bf16 ? Float.intBitsToFloat((s & 0xffff) << 16) : Float.float16ToFloat(s);
-                    dst.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i, f);
-                }
+                widen(src, dst, n, info.dtype() == DType.BF16);
                 convertedBytes += dst.byteSize();
                 return dst;
             }
@@ -133,7 +128,27 @@ final class WeightStore implements AutoCloseable {
         }
     }
 
-    /** Registers every weight created so far with the session options. */
+    /** Every weight created so far, by graph name (FEED binding passes them with each run). */
+    Map<String, OnnxTensor> tensors() { return java.util.Collections.unmodifiableMap(tensors); }
+
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int BLOCK = 1 << 16;
+
+    /** BF16/F16 → F32 through two small reused heap blocks (bulk copies; element access per value is slow). */
+    private static void widen(MemorySegment src, MemorySegment dst, long n, boolean bf16) {
+        short[] in = new short[BLOCK];
+        float[] out = new float[BLOCK];
+        for (long at = 0; at < n; at += BLOCK) {
+            int len = (int) Math.min(BLOCK, n - at);
+            MemorySegment.copy(src, LE_SHORT, at * 2, in, 0, len);
+            if (bf16) for (int i = 0; i < len; i++) out[i] = Float.intBitsToFloat((in[i] & 0xffff) << 16);
+            else for (int i = 0; i < len; i++) out[i] = Float.float16ToFloat(in[i]);
+            MemorySegment.copy(out, 0, dst, LE_FLOAT, at * 4, len);
+        }
+    }
+
+    /** Registers every weight created so far with the session options (INITIALIZER binding). */
     void bind(OrtSession.SessionOptions options) throws OrtException {
         options.addExternalInitializers(new LinkedHashMap<>(tensors));
     }

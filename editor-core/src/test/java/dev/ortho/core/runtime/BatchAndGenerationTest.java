@@ -93,4 +93,20 @@ class BatchAndGenerationTest {
             assertTrue(max < 1e-4, arch + " with split weights differs by " + max);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"llama", "gemma2"})
+    void initializerBindingGivesTheSameNumbers(String arch) {
+        Path d = GoldenRef.dir().resolve(arch);
+        try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
+             ModelRuntime rt = ModelRuntime.open(d, RuntimeOptions.defaults().withBinding(WeightBinding.INITIALIZER))) {
+            double max = 0;
+            for (int i = 0; i < 3; i++) {
+                float[] logits = rt.forward(List.<int[]>of(ref.ids("input_ids." + i)), Intervention.none(), Capture.logits())
+                        .logits().getFirst();
+                max = Math.max(max, GoldenRef.maxAbsDiff(logits, ref.floats("logits." + i)));
+            }
+            assertTrue(max < 1e-4, arch + " with initializer binding differs by " + max);
+        }
+    }
 }
