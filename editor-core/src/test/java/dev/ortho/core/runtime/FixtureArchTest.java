@@ -75,4 +75,52 @@ class FixtureArchTest {
             assertArrayEquals(ablatedRef.tokens().get(0), ablated.tokens().get(0));
         }
     }
+
+    /** Rewrites config.json with one key changed (the fixture writes transformers-5 names). */
+    private static void patchConfig(Path dir, String key, Object value) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(dir.resolve("config.json").toFile());
+        root.set(key, mapper.valueToTree(value));
+        mapper.writeValue(dir.resolve("config.json").toFile(), root);
+    }
+
+    @org.junit.jupiter.api.Test
+    void slidingWindowMatchesReferenceAndCache() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("mistral"), FixtureArch.MISTRAL, DType.F32, 5, 1);
+        patchConfig(dir, "sliding_window", 3);
+        int[] ids = {5, 17, 90, 3, 44, 61, 12, 8, 9};
+        double[][] ref = PlainReference.logits(dir, ids);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            float[] got = rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+            int v = rt.config().vocabSize();
+            double max = 0;
+            for (int p = 0; p < ids.length; p++) for (int j = 0; j < v; j++) max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
+            assertTrue(max < 1e-4, "sliding window differs from the plain reference by " + max);
+            // A window of 3 must matter: the same model without it gives other logits at late positions.
+            patchConfig(dir, "sliding_window", null);
+            try (ModelRuntime full = ModelRuntime.open(dir)) {
+                float[] f = full.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+                assertTrue(GoldenRef.maxAbsDiff(f, got) > 1e-3);
+            }
+            GenerationResult cached = rt.generate(List.of(ids, new int[]{4, 4}), 12, Intervention.none(), true);
+            GenerationResult uncached = rt.generate(List.of(ids, new int[]{4, 4}), 12, Intervention.none(), false);
+            assertArrayEquals(uncached.tokens().get(0), cached.tokens().get(0));
+            assertArrayEquals(uncached.tokens().get(1), cached.tokens().get(1));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void linearRopeScalingMatchesReference() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("llama"), FixtureArch.LLAMA, DType.F32, 9, 1);
+        patchConfig(dir, "rope_parameters", java.util.Map.of("rope_type", "linear", "factor", 4.0, "rope_theta", 10000.0));
+        int[] ids = {5, 17, 90, 3, 44, 61, 12};
+        double[][] ref = PlainReference.logits(dir, ids);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            float[] got = rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+            int v = rt.config().vocabSize();
+            double max = 0;
+            for (int p = 0; p < ids.length; p++) for (int j = 0; j < v; j++) max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
+            assertTrue(max < 1e-4, "linear rope differs from the plain reference by " + max);
+        }
+    }
 }

@@ -10,7 +10,8 @@ import java.nio.file.Path;
 
 /**
  * An independent float64 forward pass in plain Java for the two families without golden data,
- * Qwen3 and GPT-NeoX, written loop by loop from the transformers modeling code. Slow and simple on
+ * Qwen3 and GPT-NeoX (and Llama/Mistral: sliding window on every layer, linear rope scaling),
+ * written loop by loop from the transformers modeling code. Slow and simple on
  * purpose: it shares no code with the ONNX graph.
  */
 final class PlainReference {
@@ -83,6 +84,7 @@ final class PlainReference {
         for (int i = 0; i < rd; i++) {
             int k = i % (rd / 2);
             double freq = 1 / Math.pow(c.ropeTheta(), 2.0 * k / rd);
+            if (c.ropeScaling().isPresent() && c.ropeScaling().get().type().equals("linear")) freq /= c.ropeScaling().get().factor();
             double a = pos * freq;
             double rot = i < rd / 2 ? -orig[i + rd / 2] : orig[i - rd / 2];
             v[off + i] = orig[i] * Math.cos(a) + rot * Math.sin(a);
@@ -129,14 +131,16 @@ final class PlainReference {
                     int kh = hh / group;
                     double[] s = new double[p + 1];
                     double max = Double.NEGATIVE_INFINITY;
+                    int window = c.slidingWindow().orElse(Integer.MAX_VALUE);
                     for (int j = 0; j <= p; j++) {
+                        if (p - j >= window) { s[j] = Double.NEGATIVE_INFINITY; continue; }
                         double d = 0;
                         for (int i = 0; i < hd; i++) d += q[p][hh * hd + i] * k[j][kh * hd + i];
                         s[j] = d / Math.sqrt(hd);
                         max = Math.max(max, s[j]);
                     }
                     double z = 0;
-                    for (int j = 0; j <= p; j++) { s[j] = Math.exp(s[j] - max); z += s[j]; }
+                    for (int j = 0; j <= p; j++) { s[j] = s[j] == Double.NEGATIVE_INFINITY ? 0 : Math.exp(s[j] - max); z += s[j]; }
                     for (int j = 0; j <= p; j++) for (int i = 0; i < hd; i++) att[p][hh * hd + i] += s[j] / z * v[j][kh * hd + i];
                 }
             }
