@@ -55,7 +55,7 @@ class BatchAndGenerationTest {
              ModelRuntime rt = ModelRuntime.open(d)) {
             List<int[]> prompts = List.of(ref.ids("input_ids.0"), ref.ids("input_ids.1"), ref.ids("input_ids.2"));
             float[] r = ref.floats("direction");
-            for (Intervention iv : List.of(Intervention.none(), Intervention.ablate(r))) {
+            for (Intervention iv : List.of(Intervention.none(), Intervention.ablate(r), Intervention.actAdd(r, 1, 4.0))) {
                 GenerationResult cached = rt.generate(prompts, 8, iv, true);
                 GenerationResult uncached = rt.generate(prompts, 8, iv, false);
                 for (int i = 0; i < prompts.size(); i++) {
