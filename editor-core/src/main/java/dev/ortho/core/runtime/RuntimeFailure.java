@@ -7,6 +7,8 @@ import java.nio.file.Path;
 /** The runtime could not build or run a model: unsupported configuration (exit 2) or an ONNX Runtime error (exit 3). */
 public class RuntimeFailure extends OrthoException {
 
+    private static final long serialVersionUID = 1L;
+
     private final int exitCode;
 
     private RuntimeFailure(Path file, String tensor, String problem, Throwable cause, int exitCode) {

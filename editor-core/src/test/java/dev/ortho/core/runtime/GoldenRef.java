@@ -3,29 +3,22 @@ package dev.ortho.core.runtime;
 import dev.ortho.formats.safetensors.DType;
 import dev.ortho.formats.safetensors.SafetensorsFile;
 import dev.ortho.formats.safetensors.TensorInfo;
-import org.junit.jupiter.api.Assumptions;
+import dev.ortho.core.golden.Golden;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** ../shared/golden and its reference tensors; tests skip with a clear message when it is absent. */
+/** Reference tensors of ../shared/golden, read with the formats reader. */
 final class GoldenRef implements AutoCloseable {
-
-    static final String[] ARCHS = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral"};
 
     private final SafetensorsFile file;
 
     private GoldenRef(Path p) { this.file = SafetensorsFile.open(p); }
 
-    static Path dir() {
-        String p = System.getProperty("ortho.shared");
-        Path g = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("golden").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(g), "skipped: ground-truth data not found at " + g);
-        return g;
-    }
+    /** The golden folder; the test is skipped when it is absent (see {@link Golden}). */
+    static Path dir() { return Golden.dir(); }
 
     static GoldenRef open(Path referenceSafetensors) { return new GoldenRef(referenceSafetensors); }
 
