@@ -21,6 +21,7 @@ import java.util.List;
         versionProvider = OrthoCommand.Version.class,
         description = "Removes (or adds) the refusal direction of a chat model by editing its safetensors checkpoint.",
         subcommands = {InspectCommand.class, AblateCommand.class, VerifyCommand.class, AssembleCommand.class, CleanCommand.class,
+                LogitsCommand.class, CompareCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:verification failed", "2:bad input or usage", "3:I/O error"})
@@ -38,7 +39,7 @@ public final class OrthoCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (inspect, ablate, verify, clean)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (inspect, ablate, verify, clean, logits, compare)");
     }
 
     public static void main(String[] args) {

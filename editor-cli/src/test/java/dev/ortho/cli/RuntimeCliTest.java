@@ -1,0 +1,93 @@
+package dev.ortho.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ortho.formats.safetensors.SafetensorsFile;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** ortho logits and ortho compare on the golden Llama (skipped without ../shared). */
+class RuntimeCliTest {
+
+    @TempDir Path tmp;
+    Path llama, ref;
+    final ObjectMapper json = new ObjectMapper();
+
+    @BeforeEach
+    void golden() {
+        String p = System.getProperty("ortho.shared");
+        Path g = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("golden").toAbsolutePath().normalize();
+        Assumptions.assumeTrue(Files.isDirectory(g), "skipped: ground-truth data not found at " + g);
+        llama = g.resolve("llama");
+        ref = llama.resolve("reference.safetensors");
+    }
+
+    private static float[] floats(SafetensorsFile f, String name, int count) {
+        MemorySegment s = f.data(f.tensor(name));
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) out[i] = s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
+        return out;
+    }
+
+    @Test
+    void logitsMatchTheReferenceAndAreSaved() throws Exception {
+        Path out = tmp.resolve("l.safetensors");
+        CliRun r = CliRun.of("logits", llama.toString(), "--ids", "136,506,96", "--top-k", "3", "--out", out.toString(), "--json");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode j = json.readTree(r.out());
+        assertEquals(3, j.get("positions").size());
+        assertEquals(3, j.get("positions").get(0).get("top").size());
+        try (SafetensorsFile saved = SafetensorsFile.open(out); SafetensorsFile golden = SafetensorsFile.open(ref)) {
+            // Causal: the first 3 positions of sequence 0 (which starts 136, 506, 96) are these.
+            float[] a = floats(saved, "logits", 3 * 512), b = floats(golden, "logits.0", 3 * 512);
+            double max = 0;
+            for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+            assertTrue(max < 1e-4, "saved logits differ by " + max);
+            int best = 0;
+            for (int i = 1; i < 512; i++) if (b[2 * 512 + i] > b[2 * 512 + best]) best = i;
+            assertEquals(best, j.get("positions").get(2).get("top").get(0).get("id").asInt());
+        }
+        CliRun add = CliRun.of("logits", llama.toString(), "--ids", "136,506,96", "--add", ref + ":direction", "--layer", "1",
+                "--coef", "4", "--out", tmp.resolve("a.safetensors").toString());
+        assertEquals(0, add.exit(), add.err());
+        try (SafetensorsFile saved = SafetensorsFile.open(tmp.resolve("a.safetensors")); SafetensorsFile golden = SafetensorsFile.open(ref)) {
+            float[] a = floats(saved, "logits", 3 * 512), b = floats(golden, "actadd.logits.0", 3 * 512);
+            for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-4);
+        }
+    }
+
+    @Test
+    void compareSeesOrthogonalizationEqualsAblation() throws Exception {
+        Path ids = tmp.resolve("ids.txt");
+        Files.writeString(ids, "# golden prompts\n136, 506, 96, 128, 27, 36, 446\n183 297 127 449 316 227 74 322 480 421 508\n\n497,158,367,247,202\n");
+        // Weight-orthogonalized Llama versus the original with ablation hooks: equivalent.
+        CliRun same = CliRun.of("compare", llama.resolve("ortho").toString(), llama.toString(), "--ids-file", ids.toString(),
+                "--ablate", ref + ":direction", "--json", "--fail-if", "kl_max>1e-6,top1<1");
+        assertEquals(0, same.exit(), same.out() + same.err());
+        JsonNode m = json.readTree(same.out()).get("metrics");
+        assertEquals(23, json.readTree(same.out()).get("positions").asInt());
+        assertTrue(m.get("dlogit_max").asDouble() < 1e-4);
+        assertEquals(1.0, m.get("top1").asDouble());
+        // Original versus orthogonalized: a real change, so a strict gate fails with exit 1.
+        CliRun diff = CliRun.of("compare", llama.toString(), llama.resolve("ortho").toString(), "--ids-file", ids.toString(),
+                "--fail-if", "kl_max>1e-3");
+        assertEquals(1, diff.exit(), diff.out() + diff.err());
+        assertTrue(diff.out().contains("FAILED: kl_max"), diff.out());
+        assertTrue(diff.out().contains("CE"), diff.out());
+        // Bad usage: exit 2.
+        assertEquals(2, CliRun.of("compare", llama.toString(), llama.toString(), "--ids", "1,2", "--fail-if", "nonsense>1").exit());
+        assertEquals(2, CliRun.of("compare", llama.toString(), "--ids", "1,2").exit());
+        assertEquals(2, CliRun.of("logits", llama.toString(), "--ids", "1,99999").exit());
+    }
+}

@@ -1,0 +1,418 @@
+package dev.ortho.core.runtime;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ortho.formats.checkpoint.Checkpoint;
+import dev.ortho.formats.config.ModelConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A causal LM checkpoint run by ONNX Runtime on a graph built from its config.json, with the
+ * checkpoint's tensors bound as initializers (see {@link WeightStore}). One session per graph
+ * variant ({@link GraphSpec}) is built on first use and kept. Not thread-safe.
+ */
+public final class ModelRuntime implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelRuntime.class);
+
+    private final Path dir;
+    private final ModelConfig config;
+    private final ModelFamily family;
+    private final RuntimeOptions options;
+    private final Checkpoint checkpoint;
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final WeightStore weights;
+    private final Map<GraphSpec, OrtSession> sessions = new HashMap<>();
+    private final Set<Integer> eos;
+
+    private ModelRuntime(Path dir, RuntimeOptions options) {
+        this.dir = dir;
+        this.options = options;
+        this.config = ModelConfig.read(dir.resolve("config.json"));
+        this.family = ModelFamily.of(config, dir);
+        this.checkpoint = Checkpoint.open(dir);
+        this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
+        this.eos = eosIds(dir, config);
+    }
+
+    public static ModelRuntime open(Path modelDir, RuntimeOptions options) {
+        return new ModelRuntime(modelDir, options);
+    }
+
+    public static ModelRuntime open(Path modelDir) { return open(modelDir, RuntimeOptions.defaults()); }
+
+    public ModelConfig config() { return config; }
+
+    /** EOS ids from generation_config.json, else config.json. */
+    public Set<Integer> eosTokenIds() { return eos; }
+
+    /** Off-heap bytes of float32 copies of BF16/F16 weights (0 for an F32 checkpoint). */
+    public long convertedWeightBytes() { return weights.convertedBytes(); }
+
+    // ---- forward ----------------------------------------------------------------------------------
+
+    /**
+     * Runs the sequences as one left-padded batch. Positions come from the attention mask, so a
+     * sequence gives the same numbers alone or in any batch.
+     */
+    public ForwardResult forward(List<int[]> sequences, Intervention intervention, Capture capture) {
+        checkIds(sequences);
+        Batch batch = Batch.leftPadded(sequences, options.padTokenId());
+        GraphSpec spec = spec(false, intervention, capture.lastLogitsOnly(), capture.residuals(), capture.lastK());
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        try {
+            feeds.put("input_ids", longTensor(batch.ids(), batch.size(), batch.length()));
+            feeds.put("attention_mask", longTensor(batch.mask(), batch.size(), batch.length()));
+            interventionFeeds(intervention, feeds);
+            OrtSession session = session(spec);
+            try (OrtSession.Result r = session.run(withWeights(feeds))) {
+                return collect(r, batch, capture);
+            }
+        } catch (OrtException e) {
+            throw RuntimeFailure.engine(dir, "forward pass failed", e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private ForwardResult collect(OrtSession.Result r, Batch batch, Capture capture) throws OrtException {
+        int v = config.vocabSize(), h = config.hiddenSize(), layers = config.numLayers();
+        int tMax = batch.length();
+        float[] logits = floats(r, "logits");
+        List<float[]> perSeqLogits = new ArrayList<>();
+        for (int b = 0; b < batch.size(); b++) {
+            int len = batch.lengths()[b];
+            if (capture.lastLogitsOnly()) {
+                perSeqLogits.add(java.util.Arrays.copyOfRange(logits, b * v, (b + 1) * v));
+            } else {
+                int from = (b * tMax + tMax - len) * v;
+                perSeqLogits.add(java.util.Arrays.copyOfRange(logits, from, from + len * v));
+            }
+        }
+        List<float[][]> residuals = new ArrayList<>();
+        List<float[]> finalNorm = new ArrayList<>();
+        if (capture.residuals()) {
+            int tCap = capture.lastK() > 0 ? Math.min(capture.lastK(), tMax) : tMax;
+            float[][] all = new float[layers + 2][];
+            for (int l = 0; l < layers; l++) all[l] = floats(r, "resid_" + l);
+            all[layers] = floats(r, "resid_final");
+            all[layers + 1] = floats(r, "normed_final");
+            for (int b = 0; b < batch.size(); b++) {
+                int keep = Math.min(batch.lengths()[b], tCap);
+                int from = (b * tCap + tCap - keep) * h;
+                float[][] seq = new float[layers + 1][];
+                for (int l = 0; l <= layers; l++) seq[l] = java.util.Arrays.copyOfRange(all[l], from, from + keep * h);
+                residuals.add(seq);
+                finalNorm.add(java.util.Arrays.copyOfRange(all[layers + 1], from, from + keep * h));
+            }
+        }
+        return new ForwardResult(v, h, layers, perSeqLogits, residuals, finalNorm);
+    }
+
+    // ---- generation --------------------------------------------------------------------------------
+
+    /** Greedy decoding with a KV cache, batched; each prompt stops at EOS or after maxNewTokens. */
+    public GenerationResult generate(List<int[]> prompts, int maxNewTokens, Intervention intervention) {
+        return generate(prompts, maxNewTokens, intervention, true);
+    }
+
+    /**
+     * Greedy decoding; {@code useCache = false} recomputes the whole prefix every step (a reference
+     * for the cached path, quadratic in length).
+     */
+    public GenerationResult generate(List<int[]> prompts, int maxNewTokens, Intervention intervention, boolean useCache) {
+        if (maxNewTokens < 0) throw RuntimeFailure.badRequest("maxNewTokens must be >= 0");
+        checkIds(prompts);
+        int n = prompts.size();
+        List<List<Integer>> out = new ArrayList<>();
+        boolean[] done = new boolean[n];
+        boolean[] atEos = new boolean[n];
+        for (int i = 0; i < n; i++) out.add(new ArrayList<>());
+        if (maxNewTokens > 0) {
+            if (useCache) generateCached(prompts, maxNewTokens, intervention, out, done, atEos);
+            else generateUncached(prompts, maxNewTokens, intervention, out, done, atEos);
+        }
+        List<int[]> tokens = new ArrayList<>();
+        List<Boolean> stopped = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            tokens.add(out.get(i).stream().mapToInt(Integer::intValue).toArray());
+            stopped.add(atEos[i]);
+        }
+        return new GenerationResult(tokens, stopped);
+    }
+
+    /** Appends each unfinished row's argmax; returns whether every row is done. */
+    private boolean step(float[] lastLogits, List<List<Integer>> out, boolean[] done, boolean[] atEos, int maxNew) {
+        int v = config.vocabSize();
+        boolean all = true;
+        for (int b = 0; b < out.size(); b++) {
+            if (done[b]) continue;
+            int best = 0;
+            for (int j = 1; j < v; j++) if (lastLogits[b * v + j] > lastLogits[b * v + best]) best = j;
+            out.get(b).add(best);
+            if (eos.contains(best)) { done[b] = true; atEos[b] = true; }
+            else if (out.get(b).size() >= maxNew) done[b] = true;
+            all &= done[b];
+        }
+        return all;
+    }
+
+    private void generateUncached(List<int[]> prompts, int maxNew, Intervention iv, List<List<Integer>> out,
+                                  boolean[] done, boolean[] atEos) {
+        while (true) {
+            List<int[]> seqs = new ArrayList<>();
+            for (int b = 0; b < prompts.size(); b++) {
+                int[] p = prompts.get(b);
+                int[] s = java.util.Arrays.copyOf(p, p.length + out.get(b).size());
+                for (int j = 0; j < out.get(b).size(); j++) s[p.length + j] = out.get(b).get(j);
+                seqs.add(s);
+            }
+            ForwardResult r = forward(seqs, iv, Capture.lastLogits());
+            float[] last = new float[prompts.size() * config.vocabSize()];
+            for (int b = 0; b < prompts.size(); b++) System.arraycopy(r.logits().get(b), 0, last, b * config.vocabSize(), config.vocabSize());
+            if (step(last, out, done, atEos, maxNew)) return;
+        }
+    }
+
+    private void generateCached(List<int[]> prompts, int maxNew, Intervention iv, List<List<Integer>> out,
+                                boolean[] done, boolean[] atEos) {
+        Batch batch = Batch.leftPadded(prompts, options.padTokenId());
+        int n = batch.size();
+        GraphSpec spec = spec(true, iv, true, false, 0);
+        int kv = family.kind() == ModelFamily.Kind.GPT2 ? config.numHeads() : config.numKvHeads();
+        int hd = family.kind() == ModelFamily.Kind.GPT2 ? config.hiddenSize() / config.numHeads() : config.headDim();
+        Map<String, OnnxTensor> fixed = new HashMap<>();
+        List<OnnxTensor> owned = new ArrayList<>();
+        OrtSession.Result previous = null;
+        try {
+            OrtSession session = session(spec);
+            interventionFeeds(iv, fixed);
+            long[] ids = batch.ids();
+            long[] mask = batch.mask();
+            int t = batch.length();
+            int total = t;
+            Map<String, OnnxTensor> past = new HashMap<>();
+            for (int l = 0; l < config.numLayers(); l++) {
+                OnnxTensor empty = OnnxTensor.createTensor(env, FloatBuffer.allocate(0), new long[]{n, kv, 0, hd});
+                owned.add(empty);
+                past.put("past_key_" + l, empty);
+                past.put("past_value_" + l, empty);
+            }
+            while (true) {
+                Map<String, OnnxTensor> feeds = new HashMap<>(fixed);
+                feeds.putAll(past);
+                OnnxTensor idsT = longTensor(ids, n, t), maskT = longTensor(mask, n, total);
+                feeds.put("input_ids", idsT);
+                feeds.put("attention_mask", maskT);
+                OrtSession.Result r;
+                try {
+                    r = session.run(withWeights(feeds));
+                } finally {
+                    idsT.close();
+                    maskT.close();
+                }
+                if (previous != null) previous.close();
+                previous = r;
+                float[] logits = floats(r, "logits");
+                if (step(logits, out, done, atEos, maxNew)) return;
+                past = new HashMap<>();
+                for (int l = 0; l < config.numLayers(); l++) {
+                    past.put("past_key_" + l, (OnnxTensor) r.get("present_key_" + l).orElseThrow());
+                    past.put("past_value_" + l, (OnnxTensor) r.get("present_value_" + l).orElseThrow());
+                }
+                ids = new long[n];
+                for (int b = 0; b < n; b++) {
+                    List<Integer> o = out.get(b);
+                    // A finished row keeps decoding its last token; its outputs are ignored.
+                    ids[b] = o.isEmpty() ? options.padTokenId() : o.getLast();
+                }
+                t = 1;
+                long[] grown = new long[n * (total + 1)];
+                for (int b = 0; b < n; b++) {
+                    System.arraycopy(mask, b * total, grown, b * (total + 1), total);
+                    grown[b * (total + 1) + total] = 1;
+                }
+                mask = grown;
+                total++;
+            }
+        } catch (OrtException e) {
+            throw RuntimeFailure.engine(dir, "generation failed", e);
+        } finally {
+            if (previous != null) previous.close();
+            owned.forEach(OnnxTensor::close);
+            fixed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    // ---- sessions and feeds ----------------------------------------------------------------------
+
+    private GraphSpec spec(boolean cache, Intervention iv, boolean lastLogits, boolean residuals, int lastK) {
+        GraphSpec.Kind kind = switch (iv) {
+            case Intervention.None none -> GraphSpec.Kind.NONE;
+            case Intervention.Ablate a -> a.afterPostNorms() && family.sandwichNorms()
+                    ? GraphSpec.Kind.ABLATE_POSTNORM : GraphSpec.Kind.ABLATE;
+            case Intervention.ActAdd a -> {
+                if (a.layer() < 0 || a.layer() >= config.numLayers()) {
+                    throw RuntimeFailure.badRequest("activation addition layer " + a.layer() + " is outside 0.."
+                            + (config.numLayers() - 1));
+                }
+                yield GraphSpec.Kind.ACTADD;
+            }
+        };
+        int layer = iv instanceof Intervention.ActAdd a ? a.layer() : -1;
+        return new GraphSpec(cache, kind, layer, lastLogits, residuals, lastK);
+    }
+
+    private OrtSession session(GraphSpec spec) throws OrtException {
+        OrtSession s = sessions.get(spec);
+        if (s != null) return s;
+        long t0 = System.nanoTime();
+        byte[] model = ModelGraph.build(config, family, weights, dir, spec, options.binding()).toByteArray();
+        OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+        try {
+            if (options.intraOpThreads() > 0) so.setIntraOpNumThreads(options.intraOpThreads());
+            // Prepacking would copy every Gemm weight into ORT's own layout: twice the memory.
+            so.addConfigEntry("session.disable_prepacking", "1");
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
+            if (options.binding() == WeightBinding.INITIALIZER) weights.bind(so);
+            s = env.createSession(model, so);
+        } finally {
+            so.close();
+        }
+        sessions.put(spec, s);
+        LOG.debug("built graph {} for {} ({} bytes) in {} ms", spec, config.modelType(), model.length,
+                (System.nanoTime() - t0) / 1_000_000);
+        return s;
+    }
+
+    /** The run's own inputs plus, with FEED binding, every weight (not owned by the caller's map). */
+    private Map<String, OnnxTensor> withWeights(Map<String, OnnxTensor> feeds) {
+        if (options.binding() != WeightBinding.FEED) return feeds;
+        Map<String, OnnxTensor> all = new HashMap<>(weights.tensors());
+        all.putAll(feeds);
+        return all;
+    }
+
+    private void interventionFeeds(Intervention iv, Map<String, OnnxTensor> feeds) throws OrtException {
+        int h = config.hiddenSize(), layers = config.numLayers();
+        switch (iv) {
+            case Intervention.None none -> { }
+            case Intervention.Ablate a -> {
+                if (a.directions().size() != 1 && a.directions().size() != layers) {
+                    throw RuntimeFailure.badRequest("ablation needs 1 or " + layers + " directions, got " + a.directions().size());
+                }
+                float[] all = new float[layers * h];
+                for (int l = 0; l < layers; l++) {
+                    float[] r = unit(a.directions().get(a.directions().size() == 1 ? 0 : l));
+                    System.arraycopy(r, 0, all, l * h, h);
+                }
+                feeds.put("ablate_dirs", OnnxTensor.createTensor(env, FloatBuffer.wrap(all), new long[]{layers, h}));
+            }
+            case Intervention.ActAdd a -> {
+                checkLength(a.direction());
+                float[] v = new float[h];
+                for (int i = 0; i < h; i++) v[i] = (float) (a.coef() * a.direction()[i]);
+                feeds.put("actadd_vec", OnnxTensor.createTensor(env, FloatBuffer.wrap(v), new long[]{h}));
+            }
+        }
+    }
+
+    /** Token ids index the embedding: one out of range would fail deep inside ONNX Runtime. */
+    private void checkIds(List<int[]> sequences) {
+        int v = config.vocabSize();
+        if (options.padTokenId() < 0 || options.padTokenId() >= v) {
+            throw RuntimeFailure.badRequest("pad token id " + options.padTokenId() + " is outside 0.." + (v - 1));
+        }
+        for (int i = 0; i < sequences.size(); i++) {
+            for (int id : sequences.get(i)) {
+                if (id < 0 || id >= v) {
+                    throw RuntimeFailure.badRequest("sequence " + i + " has token id " + id + ", outside the vocabulary 0.." + (v - 1));
+                }
+            }
+        }
+    }
+
+    private void checkLength(float[] r) {
+        if (r.length != config.hiddenSize()) {
+            throw RuntimeFailure.badRequest("direction has " + r.length + " values, the model's hidden size is " + config.hiddenSize());
+        }
+    }
+
+    /** Unit length; a direction already unit to 1e-6 is kept bit for bit. */
+    private float[] unit(float[] r) {
+        checkLength(r);
+        double s = 0;
+        for (float x : r) s += (double) x * x;
+        double norm = Math.sqrt(s);
+        if (!(norm > 0) || !Double.isFinite(norm)) throw RuntimeFailure.badRequest("direction has zero or non-finite norm");
+        if (Math.abs(norm - 1) <= 1e-6) return r;
+        float[] u = new float[r.length];
+        for (int i = 0; i < r.length; i++) u[i] = (float) (r[i] / norm);
+        return u;
+    }
+
+    private OnnxTensor longTensor(long[] data, int rows, int cols) throws OrtException {
+        return OnnxTensor.createTensor(env, LongBuffer.wrap(data), new long[]{rows, cols});
+    }
+
+    private static float[] floats(OrtSession.Result r, String name) throws OrtException {
+        Optional<OnnxValue> v = r.get(name);
+        FloatBuffer fb = ((OnnxTensor) v.orElseThrow()).getFloatBuffer();
+        float[] out = new float[fb.remaining()];
+        fb.get(out);
+        return out;
+    }
+
+    private static Set<Integer> eosIds(Path dir, ModelConfig config) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        Path gen = dir.resolve("generation_config.json");
+        if (Files.isRegularFile(gen)) {
+            try {
+                addIds(new ObjectMapper().readTree(gen.toFile()).get("eos_token_id"), ids);
+            } catch (IOException e) {
+                LOG.warn("cannot read {}: {}", gen, e.getMessage());
+            }
+        }
+        if (ids.isEmpty()) addIds(config.raw().get("eos_token_id"), ids);
+        return Set.copyOf(ids);
+    }
+
+    private static void addIds(JsonNode n, Set<Integer> ids) {
+        if (n == null) return;
+        if (n.isInt()) ids.add(n.asInt());
+        else if (n.isArray()) for (JsonNode e : n) if (e.isInt()) ids.add(e.asInt());
+    }
+
+    @Override
+    public void close() {
+        for (OrtSession s : sessions.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                LOG.warn("closing a session: {}", e.getMessage());
+            }
+        }
+        sessions.clear();
+        weights.close();
+        checkpoint.close();
+    }
+}

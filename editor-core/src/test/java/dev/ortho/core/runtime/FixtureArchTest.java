@@ -1,0 +1,126 @@
+package dev.ortho.core.runtime;
+
+import dev.ortho.fixtures.FixtureArch;
+import dev.ortho.fixtures.FixtureCheckpoints;
+import dev.ortho.formats.safetensors.DType;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Qwen3 and GPT-NeoX have no golden data: generated checkpoints are checked against the plain-Java
+ * float64 reference, for causality, batch invariance and cache equivalence. Needs no shared data.
+ */
+class FixtureArchTest {
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @EnumSource(value = FixtureArch.class, names = {"QWEN3", "GPT_NEOX", "LLAMA"})
+    void matchesPlainJavaReference(FixtureArch arch) {
+        Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 7, 1);
+        int[] ids = {5, 17, 90, 3, 44, 61, 12};
+        double[][] ref = PlainReference.logits(dir, ids);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            float[] got = rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+            int v = rt.config().vocabSize();
+            double max = 0, scale = 0;
+            for (int p = 0; p < ids.length; p++) {
+                for (int j = 0; j < v; j++) {
+                    max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
+                    scale = Math.max(scale, Math.abs(ref[p][j]));
+                }
+            }
+            System.out.printf("PLAIN %s max=%.3g (logit scale %.3g)%n", arch, max, scale);
+            assertTrue(max < 1e-4, arch + " differs from the plain reference by " + max);
+            assertTrue(scale > 0.1, "logits are not trivial");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FixtureArch.class, names = {"QWEN3", "GPT_NEOX"})
+    void causalBatchedAndCached(FixtureArch arch) {
+        Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 11, 2);
+        int[] a = {5, 17, 90, 3, 44, 61, 12}, b = {8, 2, 33}, a2 = {5, 17, 90, 3, 44, 61, 70};
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            int v = rt.config().vocabSize();
+            ForwardResult ra = rt.forward(List.of(a), Intervention.none(), Capture.everything());
+            ForwardResult ra2 = rt.forward(List.of(a2), Intervention.none(), Capture.logits());
+            // Causal: changing the last token changes nothing before it, and something at it.
+            float[] x = ra.logits().getFirst(), y = ra2.logits().getFirst();
+            assertTrue(GoldenRef.maxAbsDiff(java.util.Arrays.copyOf(x, 6 * v), java.util.Arrays.copyOf(y, 6 * v)) < 1e-6);
+            assertTrue(GoldenRef.maxAbsDiff(x, y) > 1e-3);
+            ForwardResult batch = rt.forward(List.of(b, a), Intervention.none(), Capture.everything());
+            ForwardResult rb = rt.forward(List.of(b), Intervention.none(), Capture.everything());
+            assertTrue(GoldenRef.maxAbsDiff(batch.logits().get(1), x) < 1e-4);
+            assertTrue(GoldenRef.maxAbsDiff(batch.logits().get(0), rb.logits().getFirst()) < 1e-4);
+            for (int j = 0; j <= rt.config().numLayers(); j++) {
+                assertTrue(GoldenRef.maxAbsDiff(batch.residual(1, j), ra.residual(0, j)) < 1e-4);
+            }
+            GenerationResult cached = rt.generate(List.of(a, b), 10, Intervention.none(), true);
+            GenerationResult uncached = rt.generate(List.of(a, b), 10, Intervention.none(), false);
+            assertArrayEquals(uncached.tokens().get(0), cached.tokens().get(0));
+            assertArrayEquals(uncached.tokens().get(1), cached.tokens().get(1));
+            float[] r = new float[rt.config().hiddenSize()];
+            r[3] = 1;
+            GenerationResult ablated = rt.generate(List.of(a, b), 10, Intervention.ablate(r), true);
+            GenerationResult ablatedRef = rt.generate(List.of(a, b), 10, Intervention.ablate(r), false);
+            assertArrayEquals(ablatedRef.tokens().get(0), ablated.tokens().get(0));
+        }
+    }
+
+    /** Rewrites config.json with one key changed (the fixture writes transformers-5 names). */
+    private static void patchConfig(Path dir, String key, Object value) throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(dir.resolve("config.json").toFile());
+        root.set(key, mapper.valueToTree(value));
+        mapper.writeValue(dir.resolve("config.json").toFile(), root);
+    }
+
+    @org.junit.jupiter.api.Test
+    void slidingWindowMatchesReferenceAndCache() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("mistral"), FixtureArch.MISTRAL, DType.F32, 5, 1);
+        patchConfig(dir, "sliding_window", 3);
+        int[] ids = {5, 17, 90, 3, 44, 61, 12, 8, 9};
+        double[][] ref = PlainReference.logits(dir, ids);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            float[] got = rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+            int v = rt.config().vocabSize();
+            double max = 0;
+            for (int p = 0; p < ids.length; p++) for (int j = 0; j < v; j++) max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
+            assertTrue(max < 1e-4, "sliding window differs from the plain reference by " + max);
+            // A window of 3 must matter: the same model without it gives other logits at late positions.
+            patchConfig(dir, "sliding_window", null);
+            try (ModelRuntime full = ModelRuntime.open(dir)) {
+                float[] f = full.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+                assertTrue(GoldenRef.maxAbsDiff(f, got) > 1e-3);
+            }
+            GenerationResult cached = rt.generate(List.of(ids, new int[]{4, 4}), 12, Intervention.none(), true);
+            GenerationResult uncached = rt.generate(List.of(ids, new int[]{4, 4}), 12, Intervention.none(), false);
+            assertArrayEquals(uncached.tokens().get(0), cached.tokens().get(0));
+            assertArrayEquals(uncached.tokens().get(1), cached.tokens().get(1));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void linearRopeScalingMatchesReference() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("llama"), FixtureArch.LLAMA, DType.F32, 9, 1);
+        patchConfig(dir, "rope_parameters", java.util.Map.of("rope_type", "linear", "factor", 4.0, "rope_theta", 10000.0));
+        int[] ids = {5, 17, 90, 3, 44, 61, 12};
+        double[][] ref = PlainReference.logits(dir, ids);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            float[] got = rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst();
+            int v = rt.config().vocabSize();
+            double max = 0;
+            for (int p = 0; p < ids.length; p++) for (int j = 0; j < v; j++) max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
+            assertTrue(max < 1e-4, "linear rope differs from the plain reference by " + max);
+        }
+    }
+}

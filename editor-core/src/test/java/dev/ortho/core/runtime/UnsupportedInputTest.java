@@ -1,0 +1,66 @@
+package dev.ortho.core.runtime;
+
+import dev.ortho.fixtures.FixtureArch;
+import dev.ortho.fixtures.FixtureCheckpoints;
+import dev.ortho.formats.safetensors.DType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the runtime cannot run is refused with a typed error (exit 2) naming the reason. */
+class UnsupportedInputTest {
+
+    @TempDir
+    Path tmp;
+
+    @ParameterizedTest
+    @EnumSource(value = FixtureArch.class, names = {"QWEN2_MOE", "QWEN3_MOE", "GEMMA3", "MIXTRAL_FUSED"})
+    void unsupportedLayoutsAreRefused(FixtureArch arch) {
+        Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 1, 1);
+        RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> {
+            try (ModelRuntime rt = ModelRuntime.open(dir)) {
+                rt.forward(List.of(new int[]{1, 2}), Intervention.none(), Capture.logits());
+            }
+        });
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+    }
+
+    @Test
+    void unsupportedRopeTypeIsRefused() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("llama"), FixtureArch.LLAMA, DType.F32, 1, 1);
+        String cfg = Files.readString(dir.resolve("config.json")).replace("\"default\"", "\"yarn\"");
+        Files.writeString(dir.resolve("config.json"), cfg);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            RuntimeFailure e = assertThrows(RuntimeFailure.class,
+                    () -> rt.forward(List.of(new int[]{1, 2}), Intervention.none(), Capture.logits()));
+            assertTrue(e.getMessage().contains("rope type 'yarn'"), e.getMessage());
+        }
+    }
+
+    @Test
+    void badRequestsAreRefusedBeforeRunning() {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("llama"), FixtureArch.LLAMA, DType.F32, 1, 1);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            int v = rt.config().vocabSize(), h = rt.config().hiddenSize();
+            assertThrows(RuntimeFailure.class, () -> rt.forward(List.of(new int[]{1, v}), Intervention.none(), Capture.logits()));
+            assertThrows(RuntimeFailure.class, () -> rt.forward(List.of(new int[0]), Intervention.none(), Capture.logits()));
+            assertThrows(RuntimeFailure.class, () -> rt.forward(List.of(new int[]{1}), Intervention.ablate(new float[h - 1]), Capture.logits()));
+            assertThrows(RuntimeFailure.class, () -> rt.forward(List.of(new int[]{1}), Intervention.ablate(new float[h]), Capture.logits()));
+            assertThrows(RuntimeFailure.class, () -> rt.forward(List.of(new int[]{1}),
+                    Intervention.actAdd(new float[h], rt.config().numLayers(), 1.0), Capture.logits()));
+            assertThrows(RuntimeFailure.class, () -> rt.generate(List.of(new int[]{1}), -1, Intervention.none()));
+            // Still usable after refusals.
+            assertEquals(2 * v, rt.forward(List.of(new int[]{1, 2}), Intervention.none(), Capture.logits()).logits().getFirst().length);
+        }
+    }
+}
