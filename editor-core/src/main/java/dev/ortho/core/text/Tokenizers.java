@@ -1,0 +1,63 @@
+package dev.ortho.core.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.OrthoIoException;
+import dev.ortho.formats.checkpoint.StrictJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Loads the tokenizer of a HF model directory ({@code tokenizer.json}). */
+public final class Tokenizers {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Tokenizers.class);
+    public static final String FILE = "tokenizer.json";
+
+    private Tokenizers() {}
+
+    /**
+     * The tokenizer of {@code modelDir}. Truncation and padding are off: DJL's builder otherwise truncates
+     * silently at 512 tokens (or the config's model_max_length), which would cut prompts without a word.
+     *
+     * @throws InvalidInputException naming the file if it is missing or malformed
+     */
+    public static TextTokenizer load(Path modelDir) {
+        Path file = modelDir.resolve(FILE);
+        if (!Files.isRegularFile(file)) throw new InvalidInputException(file, null, "no tokenizer.json in the model directory");
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > StrictJson.MAX_BYTES)
+                throw new InvalidInputException(file, null, "tokenizer.json is " + size + " bytes, over the 100 MiB limit");
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new OrthoIoException(file, "cannot read tokenizer.json", e);
+        }
+        // Parse it ourselves first: a malformed file then fails with our message, not a native panic text.
+        JsonNode root = StrictJson.parse(file, "tokenizer.json", bytes);
+        TokenizerVocab vocab = TokenizerVocab.of(file, root);
+        HuggingFaceTokenizer t;
+        try {
+            t = HuggingFaceTokenizer.builder(Map.of())
+                    .optTokenizerPath(file)
+                    .optTruncation(false)
+                    .optPadding(false)
+                    .optAddSpecialTokens(true)
+                    .build();
+        } catch (IOException e) {
+            throw new OrthoIoException(file, "cannot read tokenizer.json", e);
+        } catch (RuntimeException e) {
+            // The Rust library rejects what it cannot build (unknown model type, bad merges) with an EngineException.
+            throw new InvalidInputException(file, null, "the tokenizers library cannot load it: " + e.getMessage(), e);
+        }
+        LOG.debug("loaded {} ({} ids, truncation {}, padding {})", file, vocab.size(), t.getTruncation(), t.getPadding());
+        return new HfTokenizer(file, t, vocab);
+    }
+
+}
