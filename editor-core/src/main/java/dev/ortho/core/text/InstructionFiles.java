@@ -2,7 +2,9 @@ package dev.ortho.core.text;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.StrictJson;
@@ -34,6 +36,10 @@ public final class InstructionFiles {
 
     /** Larger than any published instruction set (Alpaca's 31k instructions are 5 MiB) by far. */
     public static final long MAX_BYTES = 64L << 20;
+
+    /** StrictJson's rules (no duplicate keys, bounded nesting) plus: nothing may follow the value. */
+    private static final ObjectReader READER = StrictJson.mapper().reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private InstructionFiles() {}
 
@@ -96,7 +102,7 @@ public final class InstructionFiles {
 
     private static JsonNode parse(Path file, String text, String where) {
         try {
-            JsonNode n = StrictJson.mapper().readTree(text);
+            JsonNode n = READER.readTree(text);
             if (n == null || n.isMissingNode()) throw new InvalidInputException(file, null, where + "is empty, not JSON");
             return n;
         } catch (StreamConstraintsException e) {
