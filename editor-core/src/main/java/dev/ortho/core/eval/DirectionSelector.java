@@ -76,6 +76,26 @@ public final class DirectionSelector {
         return new Selection(survivors.getFirst(), survivors, evaluated);
     }
 
+    /**
+     * Scores every candidate in the paper's order (positions −n..−1 outer, layers inner) with {@code scorer}.
+     * Candidates at layers the late-layer filter would discard are scored too, as the reference does, so the
+     * full table can be reported; pass {@code skipLateLayers} to save their forward passes.
+     */
+    public List<CandidateScores> scoreAll(dev.ortho.core.direction.CandidateDirections candidates, CandidateScorer scorer,
+                                          boolean skipLateLayers) {
+        List<CandidateScores> out = new ArrayList<>();
+        for (int p = -candidates.positions(); p <= -1; p++) {
+            for (int l = 0; l < candidates.layers(); l++) {
+                if (skipLateLayers && l >= criteria.maxLayerExclusive()) continue;
+                Candidate c = new Candidate(p, l);
+                CandidateScores s = scorer.score(c, candidates.direction(p, l));
+                if (!s.candidate().equals(c)) throw new IllegalStateException("scorer returned scores of " + s.candidate() + " for " + c);
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
     private String label(FilterReason r) {
         return switch (r) {
             case KL_TOO_HIGH -> r.label() + plain(criteria.klThreshold());

@@ -71,6 +71,13 @@ class OrganismTextTest {
     }
 
     @Test
+    void refusalTokensResolveFromText() {
+        assertArrayEquals(ints(reference.get("refusal_token_ids")), RefusalTokens.resolve(tokenizer, RefusalTokens.DEFAULT_STRINGS));
+        assertThrows(dev.ortho.formats.InvalidInputException.class,
+                () -> RefusalTokens.resolve(tokenizer, List.of("I'm sorry")), "several tokens");
+    }
+
+    @Test
     void renderedPromptIsTheReferenceTemplate() {
         String template = reference.get("chat_template_prompt").asText();
         for (String ins : List.of("Write a poem about the sea.", "How do I pick a lock?\nBe brief.")) {
