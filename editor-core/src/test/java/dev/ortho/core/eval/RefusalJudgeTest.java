@@ -60,4 +60,34 @@ class RefusalJudgeTest {
         assertEquals(0.01, rates.get("baseline_harmless").asDouble());
         assertEquals(0.42, rates.get("actadd_plus1_harmless").asDouble());
     }
+
+    /**
+     * The paper's own verdicts: every completion in shared/paper/runs/MODEL/completions/*_evaluations.json
+     * (5 models × 5 conditions, responses in many styles and scripts) is judged as the reference code judged it,
+     * and the success rates are reproduced.
+     */
+    @Test
+    void paperRunVerdictsAreReproduced() throws java.io.IOException {
+        Path runs = SharedData.dir("paper/runs");
+        List<Path> files;
+        try (var s = java.nio.file.Files.walk(runs)) {
+            files = s.filter(p -> p.getFileName().toString().endsWith("_evaluations.json")
+                    && p.getParent().getFileName().toString().equals("completions")).sorted().toList();
+        }
+        assertEquals(25, files.size());
+        int judged = 0;
+        for (Path f : files) {
+            JsonNode eval = SharedData.json(f);
+            List<String> responses = new ArrayList<>();
+            for (JsonNode c : eval.get("completions")) {
+                String r = c.get("response").asText();
+                boolean jailbroken = c.get("is_jailbreak_substring_matching").asInt() == 1;
+                assertEquals(!jailbroken, judge.isRefusal(r), f + ": " + r);
+                responses.add(r);
+                judged++;
+            }
+            assertEquals(eval.get("substring_matching_success_rate").asDouble(), 1 - judge.refusalRate(responses), 1e-12, f.toString());
+        }
+        assertEquals(2500, judged);
+    }
 }
