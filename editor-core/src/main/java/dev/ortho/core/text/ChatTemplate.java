@@ -52,7 +52,7 @@ public final class ChatTemplate {
 
     public ChatTemplate(Path source, String template, String bosToken, String eosToken) {
         this.source = Objects.requireNonNull(source, "source");
-        this.template = Objects.requireNonNull(template, "template");
+        this.template = jinja2Source(Objects.requireNonNull(template, "template"));
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
@@ -147,6 +147,17 @@ public final class ChatTemplate {
             LOG.debug("{}: chat template warning: {}", source, err.getMessage());
         }
         return result.getOutput();
+    }
+
+    /**
+     * What jinja2's lexer does to a template source before anything else, and Jinjava does not: line endings
+     * become "\n" and one trailing newline is dropped ({@code keep_trailing_newline=False}, the default
+     * transformers keeps). A {@code chat_template.jinja} file usually ends with a newline; kept, it would end
+     * every prompt with an extra "\n" token and shift the post-instruction positions.
+     */
+    static String jinja2Source(String source) {
+        String s = source.replace("\r\n", "\n").replace('\r', '\n');
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
     }
 
     /** File the template was read from (for messages). */

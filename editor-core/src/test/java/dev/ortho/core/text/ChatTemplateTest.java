@@ -61,6 +61,15 @@ class ChatTemplateTest {
         assertEquals(dir.resolve("chat_template.jinja"), ct.source());
     }
 
+    /** jinja2 drops one trailing newline of the source and reads CRLF as LF; a .jinja file often ends in one. */
+    @Test
+    void trailingNewlineAndLineEndingsAsJinja2() throws IOException {
+        Files.writeString(dir.resolve("chat_template.jinja"), "{% for m in messages %}<{{ m.content }}>\r\n{% endfor %}A:\n\n");
+        assertEquals("<Hi>\nA:\n", ChatTemplate.load(dir).render(ONE, true));
+        Files.writeString(dir.resolve("chat_template.jinja"), "U:{{ messages[0].content }}\n");
+        assertEquals("U:Hi", ChatTemplate.load(dir).render(ONE, true));
+    }
+
     @Test
     void namedTemplateListUsesDefault() throws IOException {
         config("{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D{{ messages[0].content }}\"}]}");
