@@ -40,6 +40,7 @@ public final class ChatTemplate {
     public static final String CONFIG_FILE = "tokenizer_config.json";
     public static final String JINJA_FILE = "chat_template.jinja";
     private static final long MAX_TEMPLATE_BYTES = 1L << 20;
+    private static final List<String> OTHER_SPECIAL_TOKENS = List.of("unk_token", "pad_token", "sep_token", "cls_token", "mask_token");
 
     /** Message of the last {@code raise_exception} on this thread: Jinjava reports only that a function failed. */
     private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
@@ -48,13 +49,20 @@ public final class ChatTemplate {
     private final String template;
     private final String bosToken;
     private final String eosToken;
+    private final Map<String, String> otherSpecialTokens;
     private final Jinjava jinjava;
 
     public ChatTemplate(Path source, String template, String bosToken, String eosToken) {
+        this(source, template, bosToken, eosToken, Map.of());
+    }
+
+    /** {@code otherSpecialTokens}: further variables such as {@code pad_token}, {@code unk_token}. */
+    public ChatTemplate(Path source, String template, String bosToken, String eosToken, Map<String, String> otherSpecialTokens) {
         this.source = Objects.requireNonNull(source, "source");
         this.template = jinja2Source(Objects.requireNonNull(template, "template"));
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
+        this.otherSpecialTokens = Map.copyOf(otherSpecialTokens);
         this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
         jinjava.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
@@ -74,11 +82,17 @@ public final class ChatTemplate {
         JsonNode cfg = Files.isRegularFile(config) ? StrictJson.read(config, CONFIG_FILE) : null;
         String bos = cfg == null ? null : specialToken(config, cfg, "bos_token");
         String eos = cfg == null ? null : specialToken(config, cfg, "eos_token");
+        // transformers passes every special token of the tokenizer to the template, not only BOS and EOS.
+        Map<String, String> others = new HashMap<>();
+        for (String key : OTHER_SPECIAL_TOKENS) {
+            String v = cfg == null ? null : specialToken(config, cfg, key);
+            if (v != null) others.put(key, v);
+        }
         Path jinja = modelDir.resolve(JINJA_FILE);
-        if (Files.isRegularFile(jinja)) return new ChatTemplate(jinja, readJinja(jinja), bos, eos);
+        if (Files.isRegularFile(jinja)) return new ChatTemplate(jinja, readJinja(jinja), bos, eos, others);
         if (cfg == null)
             throw new InvalidInputException(config, null, "no " + CONFIG_FILE + " or " + JINJA_FILE + ": the model has no chat template");
-        return new ChatTemplate(config, templateFromConfig(config, cfg), bos, eos);
+        return new ChatTemplate(config, templateFromConfig(config, cfg), bos, eos, others);
     }
 
     private static String readJinja(Path file) {
@@ -126,7 +140,7 @@ public final class ChatTemplate {
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         List<Map<String, Object>> msgs = new ArrayList<>(messages.size());
         for (ChatMessage m : messages) msgs.add(m.asTemplateValue());
-        Map<String, Object> vars = new HashMap<>();
+        Map<String, Object> vars = new HashMap<>(otherSpecialTokens);
         vars.put("messages", msgs);
         vars.put("bos_token", bosToken);
         vars.put("eos_token", eosToken);

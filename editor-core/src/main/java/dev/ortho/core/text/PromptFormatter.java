@@ -32,6 +32,7 @@ public final class PromptFormatter {
     private final TextTokenizer tokenizer;
     private final int[] postInstructionIds;
     private final String postInstructionText;
+    private final int[] paperIds;
 
     public PromptFormatter(ChatTemplate template, TextTokenizer tokenizer) {
         this.template = template;
@@ -57,7 +58,11 @@ public final class PromptFormatter {
                     "no template tokens follow the instruction: the post-instruction positions are undefined");
         this.postInstructionIds = common;
         this.postInstructionText = suffixText;
+        this.paperIds = tokenizer.encode(suffixText, false);
         LOG.debug("post-instruction tokens {} for text {}", Arrays.toString(common), quote(suffixText));
+        if (!Arrays.equals(common, paperIds))
+            LOG.info("post-instruction text {} tokenizes alone to {} but inside prompts to {}; positions follow the latter",
+                    quote(suffixText), Arrays.toString(paperIds), Arrays.toString(common));
     }
 
     /** The prompt of one user instruction, as the paper runs it: no system prompt, generation prompt on. */
@@ -78,6 +83,13 @@ public final class PromptFormatter {
 
     /** n_eoi: the number of post-instruction positions, the candidate positions −n..−1. */
     public int postInstructionLength() { return postInstructionIds.length; }
+
+    /**
+     * The paper's eoi tokens: the post-instruction text tokenized on its own (METHOD.md §6). Equal to
+     * {@link #postInstructionIds()} for ChatML and Llama-3; for Llama-2 one longer (the §1 caveat). A runtime
+     * that must reproduce the paper's positions exactly uses this length for n_eoi.
+     */
+    public int[] paperPostInstructionIds() { return paperIds.clone(); }
 
     /** The template text after the instruction (for Qwen: {@code "<|im_end|>\n<|im_start|>assistant\n"}). */
     public String postInstructionText() { return postInstructionText; }

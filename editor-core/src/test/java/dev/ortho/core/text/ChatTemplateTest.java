@@ -71,6 +71,12 @@ class ChatTemplateTest {
     }
 
     @Test
+    void otherSpecialTokensAreVariables() throws IOException {
+        config("{\"pad_token\": \"<pad>\", \"unk_token\": {\"content\": \"<unk>\"}, \"chat_template\": \"{{ pad_token }}{{ unk_token }}{{ sep_token }}|\"}");
+        assertEquals("<pad><unk>|", ChatTemplate.load(dir).render(ONE, true));
+    }
+
+    @Test
     void namedTemplateListUsesDefault() throws IOException {
         config("{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D{{ messages[0].content }}\"}]}");
         assertEquals("DHi", ChatTemplate.load(dir).render(ONE, true));

@@ -46,6 +46,7 @@ class OrganismTextTest {
         assertArrayEquals(ints(reference.get("eoi_token_ids")), formatter.postInstructionIds());
         assertEquals(reference.get("eoi_text").asText(), formatter.postInstructionText());
         assertEquals(reference.get("n_eoi").asInt(), formatter.postInstructionLength());
+        assertArrayEquals(formatter.postInstructionIds(), formatter.paperPostInstructionIds(), "ChatML: both definitions agree");
     }
 
     @Test

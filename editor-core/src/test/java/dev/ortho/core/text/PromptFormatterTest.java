@@ -54,6 +54,9 @@ class PromptFormatterTest {
         // "?]" merges in one sentinel, so only " A:" is common to every rendering.
         assertArrayEquals(tok.encode(" A:", false), f.postInstructionIds());
         assertEquals(3, f.postInstructionLength());
+        // The paper's definition tokenizes "] A:" alone: 4 tokens, the first of them not a template token in context.
+        assertArrayEquals(tok.encode("] A:", false), f.paperPostInstructionIds());
+        assertEquals(4, f.paperPostInstructionIds().length);
         FormattedPrompt p = f.format("Tell me a tea]");
         assertTrue(p.endsWithPostInstruction());
         assertEquals("[U]Tell me a tea]] A:", p.text());
