@@ -3,10 +3,12 @@ package dev.ortho.core.text;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.ortho.formats.InvalidInputException;
+import jinjava.javax.el.CompositeELResolver;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.StrictJson;
 import org.slf4j.Logger;
@@ -30,9 +32,9 @@ import java.util.Objects;
  * {@code strftime_now}, and the variables {@code messages}, {@code bos_token}, {@code eos_token},
  * {@code add_generation_prompt}.
  *
- * <p>Rendering uses Jinjava, which covers the Jinja of common chat templates; Python string methods such as
- * {@code .startswith()} are not available and make {@link #render} fail with an {@link InvalidInputException}
- * naming the template's file, never a silently wrong prompt.
+ * <p>Rendering uses Jinjava, which covers the Jinja of common chat templates, plus the Python string methods
+ * templates call ({@link PythonStringMethods}). Anything else Jinjava cannot do makes {@link #render} fail with
+ * an {@link InvalidInputException} naming the template's file, never a silently wrong prompt.
  */
 public final class ChatTemplate {
 
@@ -63,7 +65,12 @@ public final class ChatTemplate {
         this.bosToken = bosToken == null ? "" : bosToken;
         this.eosToken = eosToken == null ? "" : eosToken;
         this.otherSpecialTokens = Map.copyOf(otherSpecialTokens);
-        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).build());
+        // Python str methods first, then Jinjava's read-only default resolver for everything else.
+        CompositeELResolver resolver = new CompositeELResolver();
+        resolver.add(new PythonStringMethods());
+        resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+        this.jinjava = new Jinjava(JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+                .withElResolver(resolver).build());
         jinjava.getGlobalContext().registerFunction(
                 new ELFunctionDefinition("", "raise_exception", ChatTemplate.class, "raiseException", String.class));
         jinjava.getGlobalContext().registerFunction(

@@ -147,9 +147,24 @@ class ChatTemplateTest {
         assertEquals(f, e.file().orElseThrow());
     }
 
+    /** The Python str methods of Qwen3 / DeepSeek style templates behave as in Python. */
     @Test
-    void unsupportedPythonMethodFailsLoudly() throws IOException {
-        config("{\"chat_template\": \"{% if messages[0].content.startswith('H') %}yes{% endif %}\"}");
+    void pythonStringMethods() throws IOException {
+        Files.writeString(dir.resolve("chat_template.jinja"), """
+                {%- set c = messages[0].content -%}
+                {{ 'Y' if c.startswith('<think>') else 'N' }}|{{ 'Y' if c.startswith(('x', '<th')) else 'N' }}|\
+                {{ 'Y' if c.endswith('!') else 'N' }}|{{ 'Y' if c.endswith('?') else 'N' }}|\
+                {{ c.split('</think>')[-1].lstrip('\\n') }}|{{ c.split('</think>')|length }}|\
+                {{ '  a  b '.split()|length }}|{{ 'a.b.c'.split('.', 1)[1] }}|[{{ '\\n x \\n'.strip() }}]|\
+                {{ 'xxhixx'.strip('x') }}|{{ 'ab'.upper() }}|{{ 'a-b'.replace('-', '+') }}|{{ c.find('</think>') }}|\
+                {{ 'hello world'.title() }}|{{ c|length }}""");
+        String out = ChatTemplate.load(dir).render(List.of(ChatMessage.user("<think>plan</think>\n\nAnswer!")), true);
+        assertEquals("Y|Y|Y|N|Answer!|2|2|b.c|[x]|hi|AB|a+b|11|Hello World|28", out);
+    }
+
+    @Test
+    void unknownMethodFailsLoudly() throws IOException {
+        config("{\"chat_template\": \"{% if messages[0].content.no_such_method('H') %}yes{% endif %}\"}");
         ChatTemplate ct = ChatTemplate.load(dir);
         assertThrows(InvalidInputException.class, () -> ct.render(ONE, true));
     }
