@@ -44,7 +44,7 @@ public final class ChatTemplate {
     private static final long MAX_TEMPLATE_BYTES = 1L << 20;
     private static final List<String> OTHER_SPECIAL_TOKENS = List.of("unk_token", "pad_token", "sep_token", "cls_token", "mask_token");
 
-    /** Message of the last {@code raise_exception} on this thread: Jinjava reports only that a function failed. */
+    /** Message of the first {@code raise_exception} of a render on this thread: Jinjava reports only that a function failed. */
     private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
 
     private final Path source;
@@ -190,7 +190,8 @@ public final class ChatTemplate {
 
     /** Jinja global {@code raise_exception(msg)}: templates call it to refuse a conversation they cannot format. */
     public static String raiseException(String message) {
-        RAISED.set(message);
+        // jinja2 stops at the first raise; Jinjava records the error and renders on, so keep the first message.
+        if (RAISED.get() == null) RAISED.set(message);
         throw new IllegalStateException(message);
     }
 
