@@ -1,5 +1,6 @@
 package dev.ortho.core.eval;
 
+import dev.ortho.core.direction.CandidateDirections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,7 +82,7 @@ public final class DirectionSelector {
      * Candidates at layers the late-layer filter would discard are scored too, as the reference does, so the
      * full table can be reported; pass {@code skipLateLayers} to save their forward passes.
      */
-    public List<CandidateScores> scoreAll(dev.ortho.core.direction.CandidateDirections candidates, CandidateScorer scorer,
+    public List<CandidateScores> scoreAll(CandidateDirections candidates, CandidateScorer scorer,
                                           boolean skipLateLayers) {
         List<CandidateScores> out = new ArrayList<>();
         for (int p = -candidates.positions(); p <= -1; p++) {

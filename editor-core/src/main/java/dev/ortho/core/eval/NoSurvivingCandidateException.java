@@ -9,6 +9,8 @@ import dev.ortho.formats.InvalidInputException;
  */
 public final class NoSurvivingCandidateException extends InvalidInputException {
 
+    private static final long serialVersionUID = 1L;
+
     public NoSurvivingCandidateException(String problem) {
         super(problem);
     }

@@ -8,9 +8,9 @@ import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import dev.ortho.formats.InvalidInputException;
-import jinjava.javax.el.CompositeELResolver;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.StrictJson;
+import jinjava.javax.el.CompositeELResolver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
