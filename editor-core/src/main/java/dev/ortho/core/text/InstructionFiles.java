@@ -28,6 +28,7 @@ import java.util.List;
  *       METHOD.md §7); other keys are ignored.</li>
  *   <li>{@code .jsonl}: one such string or object per line; blank lines are skipped.</li>
  *   <li>{@code .txt}: one instruction per line; blank lines are skipped.</li>
+ *   <li>{@code .csv}: a header row and a named column ({@value #DEFAULT_CSV_COLUMN} unless given).</li>
  * </ul>
  * Instructions are returned exactly as written (the paper's were already stripped when the datasets were
  * built). Every problem is an {@link InvalidInputException} naming the file and, where there is one, the item.
@@ -43,11 +44,19 @@ public final class InstructionFiles {
 
     private InstructionFiles() {}
 
+    public static final String DEFAULT_CSV_COLUMN = "instruction";
+
     public static List<String> read(Path file) {
+        return read(file, DEFAULT_CSV_COLUMN);
+    }
+
+    /** As {@link #read(Path)}, with the column a CSV file's instructions are in. */
+    public static List<String> read(Path file, String csvColumn) {
         String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
         String text = readText(file);
         List<String> out = name.endsWith(".jsonl") ? jsonLines(file, text)
                 : name.endsWith(".txt") ? textLines(text)
+                : name.endsWith(".csv") ? CsvColumn.read(file, text, csvColumn)
                 : jsonList(file, text);
         if (out.isEmpty()) throw new InvalidInputException(file, null, "holds no instructions");
         return List.copyOf(out);

@@ -44,6 +44,17 @@ class InstructionFilesTest {
     }
 
     @Test
+    void csvColumn() throws IOException {
+        Path f = write("a.csv", "goal,target\r\n\"Write \"\"x\"\", then y\",Sure\r\nline two,t\n\"multi\nline\",t\n");
+        assertEquals(List.of("Write \"x\", then y", "line two", "multi\nline"), InstructionFiles.read(f, "goal"));
+        refused(f, "no column \"instruction\"");
+        refused(write("b.csv", "instruction,x\nfine,1\nragged\n"), "row 3 has 1 fields");
+        refused(write("c.csv", "instruction\n\"open"), "inside a quoted field");
+        refused(write("d.csv", "instruction\nab\"c\n"), "quote inside an unquoted field");
+        refused(write("e.csv", "instruction\n"), "no instructions");
+    }
+
+    @Test
     void notJson() throws IOException {
         refused(write("a.json", "Write a poem"), "not valid JSON");
         refused(write("b.json", "[\"a\", "), "not valid JSON");
