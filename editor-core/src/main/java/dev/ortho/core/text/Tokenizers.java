@@ -29,18 +29,7 @@ public final class Tokenizers {
      */
     public static TextTokenizer load(Path modelDir) {
         Path file = modelDir.resolve(FILE);
-        if (!Files.isRegularFile(file)) throw new InvalidInputException(file, null, "no tokenizer.json in the model directory");
-        byte[] bytes;
-        try {
-            long size = Files.size(file);
-            if (size > StrictJson.MAX_BYTES)
-                throw new InvalidInputException(file, null, "tokenizer.json is " + size + " bytes, over the 100 MiB limit");
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new OrthoIoException(file, "cannot read tokenizer.json", e);
-        }
-        // Parse it ourselves first: a malformed file then fails with our message, not a native panic text.
-        JsonNode root = StrictJson.parse(file, "tokenizer.json", bytes);
+        JsonNode root = parse(file);
         TokenizerVocab vocab = TokenizerVocab.of(file, root);
         HuggingFaceTokenizer t;
         try {
@@ -58,6 +47,32 @@ public final class Tokenizers {
         }
         LOG.debug("loaded {} ({} ids, truncation {}, padding {})", file, vocab.size(), t.getTruncation(), t.getPadding());
         return new HfTokenizer(file, t, vocab);
+    }
+
+    /**
+     * The pure-Java byte-level BPE implementation of {@code modelDir}'s tokenizer (GPT-2 / Qwen2 / Llama-3
+     * families), for platforms without DJL's native library and as an independent check of it.
+     *
+     * @throws InvalidInputException naming the file if it is malformed or uses a feature it does not implement
+     */
+    public static TextTokenizer loadPureJava(Path modelDir) {
+        Path file = modelDir.resolve(FILE);
+        return ByteLevelBpe.of(file, parse(file));
+    }
+
+    /** Parsed by us first: a malformed file then fails with our message, not a native panic text. */
+    private static JsonNode parse(Path file) {
+        if (!Files.isRegularFile(file)) throw new InvalidInputException(file, null, "no tokenizer.json in the model directory");
+        byte[] bytes;
+        try {
+            long size = Files.size(file);
+            if (size > StrictJson.MAX_BYTES)
+                throw new InvalidInputException(file, null, "tokenizer.json is " + size + " bytes, over the 100 MiB limit");
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new OrthoIoException(file, "cannot read tokenizer.json", e);
+        }
+        return StrictJson.parse(file, "tokenizer.json", bytes);
     }
 
 }
