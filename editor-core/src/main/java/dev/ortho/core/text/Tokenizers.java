@@ -18,12 +18,17 @@ public final class Tokenizers {
 
     private static final Logger LOG = LoggerFactory.getLogger(Tokenizers.class);
     public static final String FILE = "tokenizer.json";
+    /** System property choosing the implementation: {@value #PURE_JAVA} forces the pure-Java byte-level BPE. */
+    public static final String PROPERTY = "ortho.tokenizer";
+    public static final String PURE_JAVA = "pure-java";
 
     private Tokenizers() {}
 
     /**
-     * The tokenizer of {@code modelDir}. Truncation and padding are off: DJL's builder otherwise truncates
-     * silently at 512 tokens (or the config's model_max_length), which would cut prompts without a word.
+     * The tokenizer of {@code modelDir}: the HF Rust library through DJL; if that cannot be loaded on this
+     * platform, the pure-Java byte-level BPE where the file is one (with a warning). Truncation and padding
+     * are off: DJL's builder otherwise truncates silently at 512 tokens (or the config's model_max_length),
+     * which would cut prompts without a word.
      *
      * @throws InvalidInputException naming the file if it is missing or malformed
      */
@@ -31,6 +36,7 @@ public final class Tokenizers {
         Path file = modelDir.resolve(FILE);
         JsonNode root = parse(file);
         TokenizerVocab vocab = TokenizerVocab.of(file, root);
+        if (PURE_JAVA.equals(System.getProperty(PROPERTY))) return ByteLevelBpe.of(file, root);
         HuggingFaceTokenizer t;
         try {
             t = HuggingFaceTokenizer.builder(Map.of())
@@ -41,12 +47,26 @@ public final class Tokenizers {
                     .build();
         } catch (IOException e) {
             throw new OrthoIoException(file, "cannot read tokenizer.json", e);
-        } catch (RuntimeException e) {
-            // The Rust library rejects what it cannot build (unknown model type, bad merges) with an EngineException.
-            throw new InvalidInputException(file, null, "the tokenizers library cannot load it: " + e.getMessage(), e);
+        } catch (RuntimeException | LinkageError e) {
+            // Either the Rust library rejects the file (an EngineException) or it cannot be loaded on this
+            // platform. A byte-level BPE file can still be read by the pure-Java implementation.
+            return fallback(file, root, e);
         }
         LOG.debug("loaded {} ({} ids, truncation {}, padding {})", file, vocab.size(), t.getTruncation(), t.getPadding());
         return new HfTokenizer(file, t, vocab);
+    }
+
+    private static TextTokenizer fallback(Path file, JsonNode root, Throwable nativeFailure) {
+        InvalidInputException failure = new InvalidInputException(file, null,
+                "the tokenizers library cannot load it: " + nativeFailure.getMessage(), nativeFailure);
+        try {
+            TextTokenizer t = ByteLevelBpe.of(file, root);
+            LOG.warn("{}: native tokenizer unavailable ({}); using the pure-Java byte-level BPE tokenizer", file, nativeFailure.getMessage());
+            return t;
+        } catch (InvalidInputException unsupported) {
+            failure.addSuppressed(unsupported);
+            throw failure;
+        }
     }
 
     /**

@@ -68,6 +68,22 @@ class PureJavaTokenizerTest {
     }
 
     @Test
+    void systemPropertyForcesThePureJavaImplementation() {
+        Path dir = SharedData.organism();
+        String before = System.getProperty(Tokenizers.PROPERTY);
+        System.setProperty(Tokenizers.PROPERTY, Tokenizers.PURE_JAVA);
+        try (TextTokenizer t = Tokenizers.load(dir)) {
+            assertInstanceOf(ByteLevelBpe.class, t);
+        } finally {
+            if (before == null) System.clearProperty(Tokenizers.PROPERTY);
+            else System.setProperty(Tokenizers.PROPERTY, before);
+        }
+        try (TextTokenizer t = Tokenizers.load(dir)) {
+            assertInstanceOf(HfTokenizer.class, t);
+        }
+    }
+
+    @Test
     void unsupportedConfigurationsAreRefused() throws IOException {
         Path f = Files.writeString(tmp.resolve("tokenizer.json"), """
                 {"model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}, "pre_tokenizer": {"type": "Whitespace"},
