@@ -9,7 +9,8 @@ import java.util.OptionalInt;
 /**
  * {@link TextTokenizer} backed by the HF {@code tokenizers} Rust library through DJL's JNI binding; the DJL
  * jar bundles the native library for Linux x86_64/aarch64, macOS aarch64 and Windows x86_64, so it loads
- * offline. Thread-safe: the Rust tokenizer is immutable once built.
+ * offline. The Rust tokenizer is immutable once built; concurrent use through DJL's JNI handle has not been
+ * tested here, so a runtime that tokenizes from several threads should check that first.
  */
 final class HfTokenizer implements TextTokenizer {
 

@@ -26,7 +26,7 @@ public final class PromptFormatter {
 
     /** Sentinels ending in a letter, a digit, punctuation and a non-ASCII letter, so no two end alike. */
     private static final List<String> SENTINELS = List.of(
-            "Describe the sentinel zebra", "Count to 42", "Is this a question?", "Translate \"été\"");
+            "Describe the sentinel zebra", "Count to 42", "Is this a question?", "Translate été");
 
     private final ChatTemplate template;
     private final TextTokenizer tokenizer;
