@@ -221,7 +221,9 @@ final class PtReader {
                 }
             } catch (java.nio.BufferUnderflowException e) {
                 throw bad(file, name, "pickle is truncated");
-            } catch (ClassCastException | IndexOutOfBoundsException e) {
+            } catch (ClassCastException | IndexOutOfBoundsException | NullPointerException e) {
+                // Type confusion in a hostile pickle (a None, a string or a short tuple where a storage
+                // tuple or an int belongs): found by fuzzing; every such shape is simply malformed.
                 throw bad(file, name, "pickle is malformed at byte " + in.position());
             }
         }
