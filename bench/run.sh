@@ -47,7 +47,7 @@ size4=$(du -sb "$data/llama-4g" | cut -f1); size8=$(du -sb "$data/llama-8g" | cu
 # time_cmd LABEL CMD...: appends "LABEL wall_s maxrss_kb" to $log
 time_cmd() {
   local label="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$data/.t" "$@" >/dev/null 2>>"$data/stderr.log"
+  /usr/bin/time -f "%e %M %U %S" -o "$data/.t" "$@" >/dev/null 2>>"$data/stderr.log"
   echo "$label $(cat "$data/.t")" >> "$log"
 }
 ablate() { rm -rf "$data/o-out"; sync; time_cmd "$1" sh -c "$ORTHO ablate $2 --direction $data/dir4096.json --out $data/o-out --no-progress $3 && sync"; }
@@ -83,12 +83,17 @@ p1_ortho=$(col ortho4 2 | median); p1_cp=$(col cp4 2 | median); p1_ratio=$(ratio
 p4_nohash=$(col nohash4 2 | median); p4_ratio=$(ratio ortho4 nohash4 | median)
 rss4=$(col ortho4 3 | sort -n | tail -1); rss8=$(col ortho8 3 | sort -n | tail -1)
 p8_ortho=$(col ortho8 2 | median); p8_cp=$(col cp8 2 | median)
+cpu_of() { awk -v l="$1" '$1 == l { print $4 + $5 }' "$log" | median; }
+p1_cpu=$(cpu_of ortho4); p4_cpu=$(cpu_of nohash4); cp_cpu=$(cpu_of cp4)
 
 jmh_table="(skipped: --skip-jmh)"
 if [ "$jmh" = 1 ]; then
   echo "P3: JMH (several minutes)..." >&2
   extra=""; [ "$quick" = 1 ] && extra="-wi 1 -i 2 -w 1 -r 1"
-  $JAVA -jar bench/target/benchmarks.jar -rf csv -rff "$data/jmh.csv" $extra > "$data/jmh.log" 2>&1
+  # Every case of the issue: BF16, F16, F32; 4096x4096 in both layouts, 4096x11008, 11008x4096 and the
+  # 151936x4096 embedding; 1 and 2 threads; the Vector API kernel and the scalar fallback; memcpy of the
+  # same bytes in the same run. One 1 s warm-up and three 1 s measurements per case keep it near 10 min.
+  $JAVA -jar bench/target/benchmarks.jar -rf csv -rff "$data/jmh.csv" -wi 1 -w 1 -i 3 -r 1 $extra > "$data/jmh.log" 2>&1
   jmh_table=$(bench/jmh-table.awk "$data/jmh.csv")
 fi
 
@@ -121,6 +126,8 @@ The edit touches 21 (resp. 43) tensors; everything else is copied.
 | \`ortho ablate llama-4g ... && sync\` | $p1_ortho | $(col ortho4 2 | minmax) |
 | ratio (pairwise median) | **$p1_ratio** | $(ratio ortho4 cp4 | minmax) |
 
+CPU seconds (user + sys, median): ortho $p1_cpu, ortho \`--hash none\` $p4_cpu, cp $cp_cpu.
+
 Cold cache: $cold.
 
 ## P2: peak RSS (target ≤ 512 MiB, flat in model size)
@@ -146,10 +153,10 @@ $jmh_table
 
 \`\`\`
 cp -r DATA/llama-4g DATA/cp-out && sync
-java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar editor-cli/target/ortho.jar \\
+java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn48m -jar editor-cli/target/ortho.jar \\
     ablate DATA/llama-4g --direction DATA/dir4096.json --out DATA/o-out --no-progress [--hash none] && sync
-/usr/bin/time -f "%e %M" ...        # wall seconds and peak RSS
-java -jar bench/target/benchmarks.jar -rf csv
+/usr/bin/time -f "%e %M %U %S" ...  # wall seconds, peak RSS, user and system CPU seconds
+java -jar bench/target/benchmarks.jar -rf csv -wi 1 -w 1 -i 3 -r 1
 \`\`\`
 
 See docs/performance.md for where the time goes.
