@@ -70,7 +70,7 @@ public final class ProjectionKernel implements AutoCloseable {
      */
     public ProjectionStats project(MemorySegment in, DType dtype, long[] shape, ProjectionLayout layout,
                                    double[] r, double alpha, TensorSink sink) {
-        ElementCodec codec = ElementCodec.of(dtype);
+        ElementCodec codec = ElementCodec.of(dtype, ops);
         long elements = 1;
         for (long d : shape) elements = Math.multiplyExact(elements, d);
         if (in.byteSize() != elements * dtype.byteSize()) {
