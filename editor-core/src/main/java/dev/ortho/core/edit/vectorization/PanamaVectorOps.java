@@ -77,6 +77,32 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
+    public void selfAndCross(double[] x, double[] r, int n, double[] out) {
+        if (WIDTH != 8) {
+            out[0] = dot(x, x, n);
+            out[1] = dot(x, r, n);
+            return;
+        }
+        int i = 0;
+        int bound = n - (n % DOT_LANES);
+        DoubleVector xx = DoubleVector.zero(SPECIES), xr = DoubleVector.zero(SPECIES);
+        for (; i < bound; i += DOT_LANES) {
+            DoubleVector v = DoubleVector.fromArray(SPECIES, x, i);
+            xx = v.fma(v, xx);
+            xr = v.fma(DoubleVector.fromArray(SPECIES, r, i), xr);
+        }
+        double[] a = new double[DOT_LANES], b = new double[DOT_LANES];
+        xx.intoArray(a, 0);
+        xr.intoArray(b, 0);
+        for (; i < n; i++) {
+            a[i % DOT_LANES] = Math.fma(x[i], x[i], a[i % DOT_LANES]);
+            b[i % DOT_LANES] = Math.fma(x[i], r[i], b[i % DOT_LANES]);
+        }
+        out[0] = VectorOps.combine(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+        out[1] = VectorOps.combine(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+    }
+
+    @Override
     public void subtractScaled(double[] x, double s, double[] y, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {

@@ -17,6 +17,15 @@ public interface VectorOps {
     /** Σ a[i]·b[i] for i in [0, n), in the fixed order described above. */
     double dot(double[] a, double[] b, int n);
 
+    /**
+     * {x·x, x·r} in one pass over x, each with exactly the evaluation order of {@link #dot}, so the
+     * results equal two separate calls bit for bit.
+     */
+    default void selfAndCross(double[] x, double[] r, int n, double[] out) {
+        out[0] = dot(x, x, n);
+        out[1] = dot(x, r, n);
+    }
+
     /** x[i] ← x[i] − s·y[i] for i in [0, n): the product rounded, then the difference (no FMA). */
     void subtractScaled(double[] x, double s, double[] y, int n);
 
