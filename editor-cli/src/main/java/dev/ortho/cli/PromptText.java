@@ -52,8 +52,12 @@ final class PromptText implements AutoCloseable {
         return tokenizer.decode(ids, true);
     }
 
-    /** One token's text, special tokens spelled out. */
+    /**
+     * One token's text, special tokens spelled out; empty for an id the tokenizer does not know (model
+     * vocabularies are often padded past the tokenizer's, e.g. Qwen2's 151936 rows).
+     */
     String token(int id) {
+        if (id < 0 || id >= tokenizer.vocabularySize()) return "";
         return tokenizer.decode(new int[]{id}, false);
     }
 
