@@ -56,13 +56,12 @@ class OrganismCliTest {
 
     /**
      * Greedy chat completions of all 200 held-out prompts against the reference ones (transformers,
-     * float32): identical text for every prompt without a digit, and the same refusal verdict for all.
-     * Prompts with digits are exempt from the exact check: the reference tokenized numbers one digit per
-     * token, this tokenizer.json groups them (see the report), so those prompts are different inputs.
+     * float32): identical text and the same refusal verdict for every prompt, including the 16 with
+     * digits (tokenized one digit per token, as transformers' Qwen2 class does; see TransformersTokenizerClass).
      */
     @Test
     void generateMatchesTheReferenceCompletions() throws Exception {
-        int digitFree = 0;
+        int matched = 0, withDigits = 0;
         for (String set : List.of("harmful", "harmless")) {
             JsonNode ref = read(organism.resolve("completions/baseline_" + set + ".json"));
             List<String> prompts = new ArrayList<>();
@@ -77,14 +76,14 @@ class OrganismCliTest {
                 assertEquals(ref.get(i).get("is_refusal").asBoolean(), refuses(text), set + " " + i + ": " + text);
                 int[] promptIds = json.convertValue(got.get(i).get("prompt_ids"), int[].class);
                 assertArrayEquals(EOI, Arrays.copyOfRange(promptIds, promptIds.length - EOI.length, promptIds.length));
-                if (!DIGIT.matcher(prompts.get(i)).find()) {
-                    digitFree++;
-                    assertEquals(expected, text, set + " prompt " + i + ": " + prompts.get(i));
-                    assertTrue(got.get(i).get("tokens").size() <= 64);
-                }
+                if (DIGIT.matcher(prompts.get(i)).find()) withDigits++;
+                assertEquals(expected, text, set + " prompt " + i + ": " + prompts.get(i));
+                assertTrue(got.get(i).get("tokens").size() <= 64);
+                matched++;
             }
         }
-        assertEquals(184, digitFree);
+        assertEquals(200, matched);
+        assertEquals(16, withDigits);
     }
 
     @Test
