@@ -2,6 +2,7 @@ package dev.ortho.cli;
 
 import dev.ortho.fixtures.FixtureArch;
 import dev.ortho.fixtures.FixtureCheckpoints;
+import dev.ortho.fixtures.hostile.HostileBytes;
 import dev.ortho.formats.safetensors.DType;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -9,7 +10,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,8 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -161,7 +159,7 @@ class HostileInputTest {
         // ---- direction files
         c.add(hostile(".npy with object dtype", "no supported 'descr'", t -> t.npyWithDescr("|O", 8)));
         c.add(hostile(".npy with truncated data", "npy", t -> t.npyWithDescr("<f8", 3)));
-        c.add(hostile(".pt asking for builtins.eval", "refusing pickle global 'builtins.eval'", t -> t.pickle("builtins\neval\n")));
+        c.add(hostile(".pt asking for builtins.eval", "refusing pickle global 'builtins.eval'", t -> t.pickle("builtins", "eval")));
         c.add(hostile(".pt that is not a zip", "not a valid PyTorch zip archive", t -> {
             Path p = t.tmp.resolve("junk.pt");
             Files.write(p, new byte[]{1, 2, 3, 4, 5, 6, 7, 8});
@@ -227,16 +225,8 @@ class HostileInputTest {
     }
 
     List<String> directionNpy(double poison) throws IOException {
-        int n = FixtureArch.HIDDEN;
-        String header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + n + ",), }";
-        int pad = 64 - (10 + header.length() + 1) % 64;
-        header = header + " ".repeat(pad) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 8 * n).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length());
-        b.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        for (int i = 0; i < n; i++) b.putDouble(i == 5 ? poison : 0.25);
         Path p = tmp.resolve("dir.npy");
-        Files.write(p, b.array());
+        Files.write(p, HostileBytes.npy("<f8", FixtureArch.HIDDEN, FixtureArch.HIDDEN, 5, poison));
         return List.of("--direction", p.toString());
     }
 
@@ -253,23 +243,8 @@ class HostileInputTest {
     }
 
     static List<String> evilPickle(HostileInputTest t) throws IOException {
-        Path marker = t.tmp.resolve("pwned");
-        ByteArrayOutputStream pkl = new ByteArrayOutputStream();
-        pkl.write(new byte[]{(byte) 0x80, 2});
-        pkl.writeBytes(("cos\nsystem\n").getBytes(StandardCharsets.US_ASCII));
-        String cmd = "touch " + marker;
-        pkl.write('X');
-        pkl.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(cmd.length()).array());
-        pkl.writeBytes(cmd.getBytes(StandardCharsets.US_ASCII));
-        pkl.write(0x85);
-        pkl.write('R');
-        pkl.write('.');
         Path pt = t.tmp.resolve("evil.pt");
-        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(pt))) {
-            z.putNextEntry(new ZipEntry("evil/data.pkl"));
-            z.write(pkl.toByteArray());
-            z.closeEntry();
-        }
+        HostileBytes.maliciousPt(pt, "os", "system", "touch " + t.tmp.resolve("pwned"));
         return List.of("--direction", pt.toString());
     }
 
@@ -297,60 +272,25 @@ class HostileInputTest {
     }
 
     List<String> npyWithDescr(String descr, int elements) throws IOException {
-        int n = FixtureArch.HIDDEN;
-        String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + n + ",), }";
-        int pad = 64 - (10 + header.length() + 1) % 64;
-        header = header + " ".repeat(pad) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + header.length() + 8 * elements).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(new byte[]{(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length());
-        b.put(header.getBytes(StandardCharsets.ISO_8859_1));
-        for (int i = 0; i < elements; i++) b.putDouble(0.25);
         Path p = tmp.resolve("odd.npy");
-        Files.write(p, b.array());
+        Files.write(p, HostileBytes.npy(descr, FixtureArch.HIDDEN, elements, -1, 0));
         return List.of("--direction", p.toString());
     }
 
-    /** A torch zip whose pickle calls {@code global} with one string argument. */
-    List<String> pickle(String global) throws IOException {
-        Path marker = tmp.resolve("pwned");
-        ByteArrayOutputStream pkl = new ByteArrayOutputStream();
-        pkl.write(new byte[]{(byte) 0x80, 2});
-        pkl.writeBytes(("c" + global).getBytes(StandardCharsets.US_ASCII));
-        String cmd = "open('" + marker + "','w')";
-        pkl.write('X');
-        pkl.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(cmd.length()).array());
-        pkl.writeBytes(cmd.getBytes(StandardCharsets.US_ASCII));
-        pkl.write(0x85);
-        pkl.write('R');
-        pkl.write('.');
+    /** A torch zip whose pickle calls {@code module.function} with Python that would create the marker file. */
+    List<String> pickle(String module, String function) throws IOException {
         Path pt = tmp.resolve("evil2.pt");
-        try (ZipOutputStream z = new ZipOutputStream(Files.newOutputStream(pt))) {
-            z.putNextEntry(new ZipEntry("evil2/data.pkl"));
-            z.write(pkl.toByteArray());
-            z.closeEntry();
-        }
+        HostileBytes.maliciousPt(pt, module, function, "open('" + tmp.resolve("pwned") + "','w')");
         return List.of("--direction", pt.toString());
     }
 
-    static byte[] lengthOnly(long n, int extra) {
-        ByteBuffer b = ByteBuffer.allocate(8 + extra).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(n);
-        return b.array();
-    }
+    static byte[] lengthOnly(long n, int extra) { return HostileBytes.headerLengthOnly(n, extra); }
 
-    static byte[] st(String header, byte[] data) { return st(header.getBytes(StandardCharsets.UTF_8), data); }
+    static byte[] st(String header, byte[] data) { return HostileBytes.safetensors(header, data); }
 
-    static byte[] st(byte[] header, byte[] data) {
-        ByteBuffer b = ByteBuffer.allocate(8 + header.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putLong(header.length).put(header).put(data);
-        return b.array();
-    }
+    static byte[] st(byte[] header, byte[] data) { return HostileBytes.safetensors(header, data); }
 
-    static String entry(String name, String dtype, String shape, long b, long e) {
-        return "{" + entryBody(name, dtype, shape, b, e) + "}";
-    }
+    static String entry(String name, String dtype, String shape, long b, long e) { return HostileBytes.entry(name, dtype, shape, b, e); }
 
-    static String entryBody(String name, String dtype, String shape, long b, long e) {
-        return "\"" + name + "\":{\"dtype\":\"" + dtype + "\",\"shape\":" + shape + ",\"data_offsets\":[" + b + "," + e + "]}";
-    }
+    static String entryBody(String name, String dtype, String shape, long b, long e) { return HostileBytes.entryBody(name, dtype, shape, b, e); }
 }

@@ -90,4 +90,25 @@ class RuntimeCliTest {
         assertEquals(2, CliRun.of("compare", llama.toString(), "--ids", "1,2").exit());
         assertEquals(2, CliRun.of("logits", llama.toString(), "--ids", "1,99999").exit());
     }
+
+    @Test
+    void compareTableOnTheOrthoCopyAndNoTokenizer() throws Exception {
+        Path ids = tmp.resolve("ids.txt");
+        Files.writeString(ids, "136 506 96 128 27 36 446\n497 158 367 247 202\n");
+        // The golden Llama and its orthogonalized copy: a real but bounded change; the table has every row.
+        CliRun r = CliRun.of("compare", llama.toString(), llama.resolve("ortho").toString(), "--ids-file", ids.toString(),
+                "--continuation", "4");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        for (String row : new String[]{"KL(orig||edited)", "KL first token", "KL continuation", "max|dlogit|", "top-1 agreement", "CE"}) {
+            assertTrue(r.out().contains(row), row + " missing in\n" + r.out());
+        }
+        assertTrue(r.out().contains("sequences 2, positions 20"), r.out()); // 7 + 5 prompt tokens, 4 + 4 generated
+        // Text prompts need a tokenizer; the golden checkpoints have none: exit 2 naming the file.
+        Path prompts = tmp.resolve("p.txt");
+        Files.writeString(prompts, "hello\n");
+        CliRun noTok = CliRun.of("compare", llama.toString(), llama.resolve("ortho").toString(), "--prompts", prompts.toString());
+        assertEquals(2, noTok.exit(), noTok.err());
+        assertTrue(noTok.err().contains("tokenizer.json"), noTok.err());
+        assertEquals(2, CliRun.of("generate", llama.toString(), "--prompt", "hello").exit());
+    }
 }

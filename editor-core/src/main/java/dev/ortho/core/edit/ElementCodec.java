@@ -27,9 +27,14 @@ public sealed interface ElementCodec {
     double rounded(double value);
 
     static ElementCodec of(DType dtype) {
+        return of(dtype, null);
+    }
+
+    /** With {@code ops}, BF16 uses its vectorized codec where it has one (bit-identical results). */
+    static ElementCodec of(DType dtype, dev.ortho.core.edit.vectorization.VectorOps ops) {
         return switch (dtype) {
             case F32 -> new F32();
-            case BF16 -> new Bf16();
+            case BF16 -> new Bf16(ops);
             case F16 -> new F16();
             case F64 -> new F64();
             default -> throw new IllegalArgumentException("no arithmetic on " + dtype + "; it can only be copied");
@@ -66,14 +71,16 @@ public sealed interface ElementCodec {
         public double rounded(double value) { return value; }
     }
 
-    record Bf16() implements ElementCodec {
+    record Bf16(dev.ortho.core.edit.vectorization.VectorOps ops) implements ElementCodec {
         public void decode(MemorySegment src, long first, double[] dst, int n) {
+            if (ops != null && ops.decodeBf16(src, first * 2, dst, n)) return;
             short[] raw = Scratch.shorts(n);
             MemorySegment.copy(src, SHORT_LE, first * 2, raw, 0, n);
             for (int i = 0; i < n; i++) dst[i] = Float.intBitsToFloat(raw[i] << 16);
         }
 
         public void encode(double[] src, int n, MemorySegment dst, long first) {
+            if (ops != null && ops.encodeBf16(src, n, dst, first * 2)) return;
             short[] raw = Scratch.shorts(n);
             for (int i = 0; i < n; i++) raw[i] = FloatConversions.doubleToBf16(src[i]);
             MemorySegment.copy(raw, 0, dst, SHORT_LE, first * 2, n);

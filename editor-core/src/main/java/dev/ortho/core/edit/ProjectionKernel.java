@@ -70,7 +70,7 @@ public final class ProjectionKernel implements AutoCloseable {
      */
     public ProjectionStats project(MemorySegment in, DType dtype, long[] shape, ProjectionLayout layout,
                                    double[] r, double alpha, TensorSink sink) {
-        ElementCodec codec = ElementCodec.of(dtype);
+        ElementCodec codec = ElementCodec.of(dtype, ops);
         long elements = 1;
         for (long d : shape) elements = Math.multiplyExact(elements, d);
         if (in.byteSize() != elements * dtype.byteSize()) {
@@ -103,15 +103,18 @@ public final class ProjectionKernel implements AutoCloseable {
             runParallel(count, (from, to) -> {
                 double[] x = new double[hidden];
                 double[] y = new double[hidden];
+                double[] dots = new double[2];
                 for (int i = from; i < to; i++) {
                     codec.decode(in, (chunkFirst + i) * hidden, x, hidden);
-                    before[i] = ops.dot(x, x, hidden);
-                    double along = ops.dot(x, r, hidden);
+                    ops.selfAndCross(x, r, hidden, dots);
+                    before[i] = dots[0];
+                    double along = dots[1];
                     ops.subtractScaled(x, alpha * along, r, hidden);
                     codec.encode(x, hidden, buffer, (long) i * hidden);
                     codec.decode(buffer, (long) i * hidden, y, hidden);
-                    after[i] = ops.dot(y, y, hidden);
-                    left[i] = Math.abs(ops.dot(y, r, hidden));
+                    ops.selfAndCross(y, r, hidden, dots);
+                    after[i] = dots[0];
+                    left[i] = Math.abs(dots[1]);
                 }
             });
             // Combined in row order, so the totals do not depend on how rows were shared out.

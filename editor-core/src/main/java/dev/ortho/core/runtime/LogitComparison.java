@@ -27,7 +27,8 @@ public final class LogitComparison {
 
     /** mean, p50, p95, max of one metric. */
     public record Stats(double mean, double p50, double p95, double max) {
-        static Stats of(double[] v) {
+        /** The summary of {@code v} (NaN for an empty array). */
+        public static Stats of(double[] v) {
             if (v.length == 0) return new Stats(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
             double[] s = v.clone();
             Arrays.sort(s);

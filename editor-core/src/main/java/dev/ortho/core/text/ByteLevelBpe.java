@@ -31,6 +31,7 @@ final class ByteLevelBpe implements TextTokenizer {
 
     private final Path file;
     private final Pattern preTokenizer;
+    private final boolean nfc;
     private final Map<String, Integer> vocab;
     private final String[] idToToken;
     private final Map<String, Integer> mergeRanks;
@@ -43,10 +44,11 @@ final class ByteLevelBpe implements TextTokenizer {
 
     private record AddedToken(String content, int id, boolean special) {}
 
-    private ByteLevelBpe(Path file, Pattern preTokenizer, Map<String, Integer> vocab, Map<String, Integer> mergeRanks,
+    private ByteLevelBpe(Path file, Pattern preTokenizer, boolean nfc, Map<String, Integer> vocab, Map<String, Integer> mergeRanks,
                          List<AddedToken> added, int size) {
         this.file = file;
         this.preTokenizer = preTokenizer;
+        this.nfc = nfc;
         this.vocab = vocab;
         this.mergeRanks = mergeRanks;
         this.added = added;
@@ -77,7 +79,9 @@ final class ByteLevelBpe implements TextTokenizer {
             if (!model.path(k).isNull() && !model.path(k).isMissingNode()) throw unsupported(file, "model." + k + " " + model.get(k));
         if (model.path("byte_fallback").asBoolean(false) || model.path("ignore_merges").asBoolean(false))
             throw unsupported(file, "byte_fallback / ignore_merges");
-        if (!root.path("normalizer").isNull() && !root.path("normalizer").isMissingNode()) throw unsupported(file, "a normalizer");
+        JsonNode normalizer = root.path("normalizer");
+        boolean nfc = "NFC".equals(normalizer.path("type").asText());
+        if (!nfc && !normalizer.isNull() && !normalizer.isMissingNode()) throw unsupported(file, "normalizer " + normalizer);
         Pattern pre = preTokenizer(file, root.path("pre_tokenizer"));
         JsonNode post = root.path("post_processor");
         if (!post.isNull() && !post.isMissingNode() && !"ByteLevel".equals(post.path("type").asText()))
@@ -111,7 +115,7 @@ final class ByteLevelBpe implements TextTokenizer {
         }
         // Longest first, so that a token that contains another wins where both match at one place.
         added.sort(Comparator.comparingInt((AddedToken a) -> -a.content.length()));
-        return new ByteLevelBpe(file, pre, vocab, ranks, List.copyOf(added), tv.size());
+        return new ByteLevelBpe(file, pre, nfc, vocab, ranks, List.copyOf(added), tv.size());
     }
 
     /** ByteLevel alone (GPT-2 regex), or Sequence[Split(Regex, Isolated), ByteLevel(use_regex=false)] (Qwen2, Llama-3). */
@@ -162,6 +166,7 @@ final class ByteLevelBpe implements TextTokenizer {
 
     private void encodeOrdinary(String text, List<Integer> out) {
         if (text.isEmpty()) return;
+        if (nfc) text = java.text.Normalizer.normalize(text, java.text.Normalizer.Form.NFC);
         Matcher m = preTokenizer.matcher(text);
         int last = 0;
         while (m.find()) {

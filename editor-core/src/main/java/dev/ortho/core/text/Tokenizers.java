@@ -36,11 +36,17 @@ public final class Tokenizers {
         Path file = modelDir.resolve(FILE);
         JsonNode root = parse(file);
         TokenizerVocab vocab = TokenizerVocab.of(file, root);
+        java.util.Optional<JsonNode> asTransformers = TransformersTokenizerClass.override(modelDir, root);
+        if (asTransformers.isPresent()) {
+            LOG.debug("{}: tokenizing as transformers' class for this model type does (see TransformersTokenizerClass)", file);
+            root = asTransformers.get();
+        }
         if (PURE_JAVA.equals(System.getProperty(PROPERTY))) return ByteLevelBpe.of(file, root);
         HuggingFaceTokenizer t;
         try {
+            Path source = asTransformers.isPresent() ? rewritten(file, root) : file;
             t = HuggingFaceTokenizer.builder(Map.of())
-                    .optTokenizerPath(file)
+                    .optTokenizerPath(source)
                     .optTruncation(false)
                     .optPadding(false)
                     .optAddSpecialTokens(true)
@@ -54,6 +60,16 @@ public final class Tokenizers {
         }
         LOG.debug("loaded {} ({} ids, truncation {}, padding {})", file, vocab.size(), t.getTruncation(), t.getPadding());
         return new HfTokenizer(file, t, vocab);
+    }
+
+    /** The adjusted definition in a private temporary file, the only way DJL takes a tokenizer. */
+    private static Path rewritten(Path file, JsonNode root) throws IOException {
+        Path dir = Files.createTempDirectory("ortho-tokenizer");
+        Path copy = dir.resolve(FILE);
+        Files.write(copy, StrictJson.mapper().writeValueAsBytes(root));
+        copy.toFile().deleteOnExit();
+        dir.toFile().deleteOnExit();
+        return copy;
     }
 
     private static TextTokenizer fallback(Path file, JsonNode root, Throwable nativeFailure) {
@@ -77,7 +93,8 @@ public final class Tokenizers {
      */
     public static TextTokenizer loadPureJava(Path modelDir) {
         Path file = modelDir.resolve(FILE);
-        return ByteLevelBpe.of(file, parse(file));
+        JsonNode root = parse(file);
+        return ByteLevelBpe.of(file, TransformersTokenizerClass.override(modelDir, root).orElse(root));
     }
 
     /** Parsed by us first: a malformed file then fails with our message, not a native panic text. */

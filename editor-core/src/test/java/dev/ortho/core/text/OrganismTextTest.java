@@ -41,6 +41,28 @@ class OrganismTextTest {
     }
 
     @Test
+    void digitsAreSplitOneByOneAsTransformersDoesForQwen2() {
+        // tokenizer.json's plain ByteLevel pre-tokenizer would group "2048" and " 100"; transformers'
+        // Qwen2 class (the reference) splits every digit, and so do we, natively and in pure Java.
+        String text = "List 100 ways in 2048 words";
+        try (TextTokenizer pure = Tokenizers.loadPureJava(dir)) {
+            for (TextTokenizer t : new TextTokenizer[]{tokenizer, pure}) {
+                int[] ids = t.encode(text, false);
+                long digitTokens = java.util.Arrays.stream(ids).mapToObj(id -> t.decode(new int[]{id}, false))
+                        .filter(s -> s.strip().chars().allMatch(Character::isDigit) && !s.isBlank()).count();
+                for (int id : ids) {
+                    String piece = t.decode(new int[]{id}, false);
+                    assertFalse(piece.strip().length() > 1 && piece.strip().chars().anyMatch(Character::isDigit),
+                            "a token holds several digits: '" + piece + "' in " + java.util.Arrays.toString(ids));
+                }
+                assertEquals(7, digitTokens, t.toString());
+                assertEquals(text, t.decode(ids, false));
+            }
+            assertArrayEquals(tokenizer.encode(text, false), pure.encode(text, false));
+        }
+    }
+
+    @Test
     void postInstructionTokensAreTheReadmeIds() {
         assertArrayEquals(new int[] {2, 201, 1, 312, 201}, formatter.postInstructionIds());
         assertArrayEquals(ints(reference.get("eoi_token_ids")), formatter.postInstructionIds());

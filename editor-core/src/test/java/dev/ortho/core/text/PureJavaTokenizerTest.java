@@ -93,7 +93,7 @@ class PureJavaTokenizerTest {
         assertEquals(f, e.file().orElseThrow());
         assertTrue(e.getMessage().contains("does not implement"), e.getMessage());
         Files.writeString(f, """
-                {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "normalizer": {"type": "NFC"},
+                {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "normalizer": {"type": "NFKC"},
                  "pre_tokenizer": {"type": "ByteLevel"}, "decoder": {"type": "ByteLevel"}, "added_tokens": []}
                 """);
         assertTrue(assertThrows(InvalidInputException.class, () -> Tokenizers.loadPureJava(tmp)).getMessage().contains("normalizer"));

@@ -135,8 +135,16 @@ public final class Checkpoint implements AutoCloseable {
 
     /** The non-weight files to carry into an output (config, tokenizer, templates), sorted by name. */
     public List<Path> auxiliaryFiles() {
+        Path realDir;
+        try {
+            realDir = directory.toRealPath();
+        } catch (IOException e) {
+            throw new OrthoIoException(directory, "cannot resolve", e);
+        }
         try (Stream<Path> s = Files.list(directory)) {
-            return s.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            // Symlinks count only where they stay in the checkpoint (or its hub cache blobs): a link to
+            // /etc/passwd named tokenizer.json must not be copied into the output.
+            return s.filter(p -> LocalFiles.resolveMember(realDir, p) != null)
                     .filter(p -> AUXILIARY.matcher(p.getFileName().toString()).matches())
                     .sorted().toList();
         } catch (IOException e) {

@@ -83,7 +83,7 @@ public final class ShardIndex {
             throw new InvalidInputException(indexFile, tensor, "shard '" + shard + "' named by the index does not exist");
         }
         Path real = realPath(p, indexFile);
-        if (!real.getParent().equals(realDir)) {
+        if (!LocalFiles.belongs(realDir, real)) {
             throw new InvalidInputException(indexFile, tensor, "shard '" + shard + "' resolves to " + real
                     + ", outside the checkpoint directory (symlink?)");
         }

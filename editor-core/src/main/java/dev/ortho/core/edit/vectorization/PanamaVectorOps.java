@@ -1,7 +1,18 @@
 package dev.ortho.core.edit.vectorization;
 
+import dev.ortho.formats.safetensors.FloatConversions;
 import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Vector API implementation. Loaded reflectively by {@link VectorOpsProvider} only when the
@@ -20,6 +31,11 @@ final class PanamaVectorOps implements VectorOps {
     private static final VectorSpecies<Double> SPECIES = DoubleVector.SPECIES_PREFERRED.length() > DOT_LANES
             ? DoubleVector.SPECIES_512 : DoubleVector.SPECIES_PREFERRED;
     private static final int WIDTH = SPECIES.length();
+    // Same lane count at narrower widths: every conversion below is lane-for-lane (part 0).
+    private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 32));
+    private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 32));
+    private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 16));
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private PanamaVectorOps() {
         if (WIDTH > DOT_LANES || DOT_LANES % WIDTH != 0) {
@@ -61,6 +77,32 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
+    public void selfAndCross(double[] x, double[] r, int n, double[] out) {
+        if (WIDTH != 8) {
+            out[0] = dot(x, x, n);
+            out[1] = dot(x, r, n);
+            return;
+        }
+        int i = 0;
+        int bound = n - (n % DOT_LANES);
+        DoubleVector xx = DoubleVector.zero(SPECIES), xr = DoubleVector.zero(SPECIES);
+        for (; i < bound; i += DOT_LANES) {
+            DoubleVector v = DoubleVector.fromArray(SPECIES, x, i);
+            xx = v.fma(v, xx);
+            xr = v.fma(DoubleVector.fromArray(SPECIES, r, i), xr);
+        }
+        double[] a = new double[DOT_LANES], b = new double[DOT_LANES];
+        xx.intoArray(a, 0);
+        xr.intoArray(b, 0);
+        for (; i < n; i++) {
+            a[i % DOT_LANES] = Math.fma(x[i], x[i], a[i % DOT_LANES]);
+            b[i % DOT_LANES] = Math.fma(x[i], r[i], b[i % DOT_LANES]);
+        }
+        out[0] = VectorOps.combine(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+        out[1] = VectorOps.combine(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+    }
+
+    @Override
     public void subtractScaled(double[] x, double s, double[] y, int n) {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
@@ -97,4 +139,47 @@ final class PanamaVectorOps implements VectorOps {
     @Override
     public String name() { return "panama-" + SPECIES.vectorBitSize(); }
 
+
+    // ------------------------------------------------------------------------------ BF16 codec
+
+    @Override
+    public boolean decodeBf16(MemorySegment src, long byteOffset, double[] dst, int n) {
+        if (WIDTH < 4) return false; // 64-bit short vectors do not exist
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            IntVector bits = ((IntVector) raw.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            ((DoubleVector) bits.reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0)).intoArray(dst, i);
+        }
+        for (; i < n; i++) dst[i] = Float.intBitsToFloat(src.get(SHORT_LE, byteOffset + 2L * i) << 16);
+        return true;
+    }
+
+    @Override
+    public boolean encodeBf16(double[] src, int n, MemorySegment dst, long byteOffset) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector d = DoubleVector.fromArray(SPECIES, src, i);
+            // Round to odd: the nearest-even float, stepped toward zero when it rounded away, then
+            // its last bit set whenever the conversion was inexact (see FloatConversions).
+            FloatVector f = (FloatVector) d.convertShape(VectorOperators.D2F, FLOATS, 0);
+            DoubleVector back = (DoubleVector) f.convertShape(VectorOperators.F2D, SPECIES, 0);
+            VectorMask<Integer> inexact = back.compare(VectorOperators.NE, d).cast(INTS);
+            VectorMask<Integer> away = back.abs().compare(VectorOperators.GT, d.abs()).cast(INTS);
+            IntVector fbits = f.reinterpretAsInts();
+            IntVector odd = fbits.lanewise(VectorOperators.SUB, 1, away.and(inexact)).lanewise(VectorOperators.OR, 1, inexact);
+            VectorMask<Integer> special = fbits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000); // Inf, NaN
+            IntVector bits = odd.blend(fbits, special);
+            // Float to BF16, nearest even; a NaN keeps its top payload and is forced quiet.
+            IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+            IntVector rounded = bits.add(0x7FFF).add(lsb).lanewise(VectorOperators.LSHR, 16);
+            VectorMask<Integer> nan = special.and(bits.and(0x007F_FFFF).compare(VectorOperators.NE, 0));
+            IntVector out = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x0040), nan);
+            ((ShortVector) out.convertShape(VectorOperators.I2S, SHORTS, 0))
+                    .intoMemorySegment(dst, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+        }
+        for (; i < n; i++) dst.set(SHORT_LE, byteOffset + 2L * i, FloatConversions.doubleToBf16(src[i]));
+        return true;
+    }
 }

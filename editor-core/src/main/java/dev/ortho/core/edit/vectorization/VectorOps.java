@@ -17,6 +17,15 @@ public interface VectorOps {
     /** Σ a[i]·b[i] for i in [0, n), in the fixed order described above. */
     double dot(double[] a, double[] b, int n);
 
+    /**
+     * {x·x, x·r} in one pass over x, each with exactly the evaluation order of {@link #dot}, so the
+     * results equal two separate calls bit for bit.
+     */
+    default void selfAndCross(double[] x, double[] r, int n, double[] out) {
+        out[0] = dot(x, x, n);
+        out[1] = dot(x, r, n);
+    }
+
     /** x[i] ← x[i] − s·y[i] for i in [0, n): the product rounded, then the difference (no FMA). */
     void subtractScaled(double[] x, double s, double[] y, int n);
 
@@ -25,6 +34,20 @@ public interface VectorOps {
 
     /** acc[i] ← fma(x[i], y[i], acc[i]) for i in [0, n). */
     void accumulateProducts(double[] acc, double[] x, double[] y, int n);
+
+    /**
+     * Optional fast path: widens {@code n} BF16 values at byte offset {@code byteOffset} of
+     * {@code src} (little-endian) into {@code dst}, exactly. Returns false, doing nothing, where not
+     * implemented; the caller then uses its scalar code.
+     */
+    default boolean decodeBf16(java.lang.foreign.MemorySegment src, long byteOffset, double[] dst, int n) { return false; }
+
+    /**
+     * Optional fast path: rounds {@code src[0..n)} once to BF16 (round-to-odd to float, then
+     * nearest-even; bit-identical to {@code FloatConversions.doubleToBf16}) and writes them at byte
+     * offset {@code byteOffset} of {@code dst}. Returns false, doing nothing, where not implemented.
+     */
+    default boolean encodeBf16(double[] src, int n, java.lang.foreign.MemorySegment dst, long byteOffset) { return false; }
 
     /** Short name for logs and the manifest, e.g. "panama-256" or "scalar". */
     String name();
