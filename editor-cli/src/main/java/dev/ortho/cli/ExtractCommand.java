@@ -62,9 +62,10 @@ final class ExtractCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Map<String, Object> report = new LinkedHashMap<>();
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch)) {
-            int[] refusal = prompts.refusalIds(s.tokenizer());
-            Extraction e = new DirectionExtractor(s, refusal, !noFilter)
-                    .extract(s.encode(h), s.encode(l), StepBar.forTerminal(!prompts.noProgress && !json));
+            List<int[]> hi = s.encode(h), li = s.encode(l);
+            Map<String, Object> derivation = new LinkedHashMap<>();
+            int[] refusal = prompts.refusalIds(s, hi, li, derivation);
+            Extraction e = new DirectionExtractor(s, refusal, !noFilter).extract(hi, li, StepBar.forTerminal(!prompts.noProgress && !json));
             CandidateDirections c = e.candidates();
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("eoi_token_ids", Arrays.toString(s.formatter().postInstructionIds()));
@@ -81,6 +82,7 @@ final class ExtractCommand implements Callable<Integer> {
             report.put("hidden", c.hidden());
             report.put("eoi_token_ids", s.formatter().postInstructionIds());
             report.put("refusal_token_ids", refusal);
+            report.putAll(derivation);
             report.put("filter", !noFilter);
             report.put("harmful", Map.of("file", harmful.toString(), "sha256", meta.get("harmful_sha256"), "prompts", h.size(),
                     "kept", e.keptHarmful().length));

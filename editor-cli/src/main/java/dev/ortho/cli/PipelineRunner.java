@@ -61,7 +61,12 @@ final class PipelineRunner {
         List<RefusalEvaluation> evals = new ArrayList<>();
         Map<String, Object> compare = new LinkedHashMap<>();
         try (ModelSession s = ModelSession.open(plan.model(), plan.model(), plan.threads(), plan.batch())) {
-            int[] refusal = new PromptOptionsShim(plan.refusalTokens()).ids(s);
+            PromptOptions po = new PromptOptions();
+            po.refusalTokens = plan.refusalTokens();
+            List<int[]> harmfulTrain = s.encode(plan.harmfulTrain()), harmlessTrain = s.encode(plan.harmlessTrain());
+            Map<String, Object> derivation = new LinkedHashMap<>();
+            int[] refusal = po.refusalIds(s, harmfulTrain, harmlessTrain, derivation);
+            report.putAll(derivation);
             int layers = s.runtime().config().numLayers();
             report.put("architecture", String.join(",", s.runtime().config().architectures()));
             report.put("num_layers", layers);
@@ -73,8 +78,7 @@ final class PipelineRunner {
                     "harmful_test", plan.harmfulTest().size(), "harmless_test", plan.harmlessTest().size()));
 
             long t = System.nanoTime();
-            Extraction x = new DirectionExtractor(s, refusal, plan.filter()).extract(s.encode(plan.harmfulTrain()),
-                    s.encode(plan.harmlessTrain()), progress);
+            Extraction x = new DirectionExtractor(s, refusal, plan.filter()).extract(harmfulTrain, harmlessTrain, progress);
             CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), Map.of());
             lap("extract", t);
             report.put("extract", Map.of("harmful_kept", x.keptHarmful().length, "harmless_kept", x.keptHarmless().length));
@@ -218,14 +222,5 @@ final class PipelineRunner {
         CandidateScores best() { return outcome.selection().selected(); }
         int layer() { return best().candidate().layer(); }
         double[] raw() { return candidates.direction(best().candidate().position(), best().candidate().layer()); }
-    }
-
-    /** Resolves --refusal-tokens like the other pipeline commands. */
-    private record PromptOptionsShim(String tokens) {
-        int[] ids(ModelSession s) {
-            PromptOptions p = new PromptOptions();
-            p.refusalTokens = tokens;
-            return p.refusalIds(s.tokenizer());
-        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.pipeline.ModelSession;
+import dev.ortho.core.pipeline.RefusalTokenDerivation;
 import dev.ortho.core.text.InstructionFiles;
 import dev.ortho.core.text.RefusalTokens;
 import dev.ortho.core.text.TextTokenizer;
@@ -7,7 +9,10 @@ import dev.ortho.formats.InvalidInputException;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 
 /** Options shared by the pipeline commands: how prompt files are read, refusal tokens, batching, threads. */
@@ -18,7 +23,8 @@ final class PromptOptions {
     String field;
 
     @Option(names = "--refusal-tokens", paramLabel = "LIST", defaultValue = "I,As",
-            description = "Refusal tokens of the refusal score, as text, each one token (default ${DEFAULT-VALUE}).")
+            description = "Refusal tokens of the refusal score, as text, each one token (default ${DEFAULT-VALUE}); 'auto' derives"
+                    + " them from the model's greedy first tokens on the harmful vs harmless prompts.")
     String refusalTokens;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
@@ -34,7 +40,34 @@ final class PromptOptions {
         return InstructionFiles.read(file, field);
     }
 
+    boolean autoRefusalTokens() {
+        return refusalTokens.strip().equalsIgnoreCase("auto");
+    }
+
+    /**
+     * The refusal ids: given, or derived from {@code harmful} and {@code harmless} with 'auto' (the derivation
+     * goes into {@code report} under "refusal_token_derivation").
+     */
+    int[] refusalIds(ModelSession s, List<int[]> harmful, List<int[]> harmless, Map<String, Object> report) {
+        if (!autoRefusalTokens()) return refusalIds(s.tokenizer());
+        RefusalTokenDerivation.Derived d = RefusalTokenDerivation.derive(s, harmful, harmless);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        d.firstTokenCounts().forEach((id, c) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("token", s.tokenizer().decode(new int[]{id}, false));
+            m.put("harmful", c[0]);
+            m.put("harmless", c[1]);
+            rows.add(m);
+        });
+        report.put("refusal_token_derivation", Map.of("ids", d.ids(), "first_tokens", rows,
+                "rule", "greedy first token of >= 10 % of harmful and <= 5 % of harmless prompts"));
+        return d.ids();
+    }
+
     int[] refusalIds(TextTokenizer tok) {
+        if (autoRefusalTokens())
+            throw new InvalidInputException("--refusal-tokens auto needs harmful and harmless prompts (extract, select, run); give the tokens");
         List<String> strings = Arrays.stream(refusalTokens.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
         return RefusalTokens.resolve(tok, strings);
     }

@@ -128,8 +128,10 @@ final class SelectCommand implements Callable<Integer> {
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch)) {
             CandidateDirections c = CandidatesFile.read(candidates, s.runtime().config().numLayers(), s.runtime().config().hiddenSize());
             SelectionCriteria criteria = new SelectionCriteria(s.runtime().config().numLayers(), prune, maxKl, minInduce);
-            o = select(s, c, PromptOptions.limit(prompts.read(harmfulVal), n), PromptOptions.limit(prompts.read(harmlessVal), n),
-                    prompts.refusalIds(s.tokenizer()), !noFilter, criteria, skipLate, out,
+            List<String> hv = PromptOptions.limit(prompts.read(harmfulVal), n), lv = PromptOptions.limit(prompts.read(harmlessVal), n);
+            int[] refusal = prompts.autoRefusalTokens() ? prompts.refusalIds(s, s.encode(hv), s.encode(lv), new LinkedHashMap<>())
+                    : prompts.refusalIds(s.tokenizer());
+            o = select(s, c, hv, lv, refusal, !noFilter, criteria, skipLate, out,
                     StepBar.forTerminal(!prompts.noProgress && !json));
         }
         PrintWriter w = spec.commandLine().getOut();

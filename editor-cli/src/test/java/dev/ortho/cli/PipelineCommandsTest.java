@@ -99,6 +99,23 @@ class PipelineCommandsTest {
     }
 
     @Test
+    void refusalTokensCanBeDerivedFromTheModel() throws Exception {
+        CliRun r = CliRun.of("extract", organism.toString(), "--harmful", data.resolve("direction_train_harmful.json").toString(),
+                "--harmless", data.resolve("direction_train_harmless.json").toString(), "--n", "48", "--refusal-tokens", "auto",
+                "--out", tmp.resolve("auto").toString(), "--no-progress");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode rep = mapper.readTree(tmp.resolve("auto/extract.json").toFile());
+        JsonNode ids = rep.get("refusal_token_derivation").get("ids");
+        System.out.println("derived refusal tokens: " + rep.get("refusal_token_derivation"));
+        // The organism's refusals start with "I'm sorry..." or "As an AI...": the organism README's 'I' (43) and 'As' (783).
+        assertEquals(43, ids.get(0).asInt());
+        for (JsonNode id : ids) assertTrue(id.asInt() == 43 || id.asInt() == 783, ids.toString());
+        assertEquals(ids, rep.get("refusal_token_ids"));
+        CliRun e = CliRun.of("eval", organism.toString(), "--prompts", data.resolve("val_harmless.json").toString(), "--refusal-tokens", "auto");
+        assertEquals(2, e.exit(), e.err());
+    }
+
+    @Test
     void badInputIsExitTwo() {
         CliRun r = CliRun.of("extract", organism.toString(), "--harmful", tmp.resolve("missing.json").toString(),
                 "--harmless", data.resolve("val_harmless.json").toString(), "--out", tmp.resolve("o").toString());
