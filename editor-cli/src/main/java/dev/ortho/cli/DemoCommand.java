@@ -55,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         RunPlan plan = new RunPlan(model, out, true, h.subList(0, TRAIN), l.subList(0, TRAIN), h.subList(TRAIN, TRAIN + VAL),
                 l.subList(TRAIN, TRAIN + VAL), h.subList(TRAIN + VAL, h.size()), l.subList(TRAIN + VAL, l.size()), "I,As", true, 0.2, 0.1, 0.0,
                 maxNewTokens, 32, threads, "untie");
-        Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!json)).run();
+        Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!json), ProgressBar.forTerminal(!json)).run();
         RunCommand.print(spec.commandLine().getOut(), report, out, json);
         return 0;
     }

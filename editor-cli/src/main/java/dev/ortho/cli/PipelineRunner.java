@@ -46,11 +46,13 @@ final class PipelineRunner {
 
     private final RunPlan plan;
     private final StepProgress progress;
+    private final ProgressListener editProgress;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
 
-    PipelineRunner(RunPlan plan, StepProgress progress) {
+    PipelineRunner(RunPlan plan, StepProgress progress, ProgressListener editProgress) {
         this.plan = plan;
         this.progress = progress;
+        this.editProgress = editProgress;
     }
 
     Map<String, Object> run() {
@@ -106,7 +108,7 @@ final class PipelineRunner {
             EditOptions eo = new EditOptions(1.0, LayerSelection.ALL, EditOptions.defaults().components(), tied, false,
                     Math.max(1, plan.threads() == 0 ? Runtime.getRuntime().availableProcessors() : plan.threads()), true);
             CheckpointEditor.Result edit = CheckpointEditor.ablate(new AblationRequest(plan.model(), o.directionFile().toString(),
-                    edited, plan.force(), eo, Optional.empty(), Optional.empty(), AblateCommand.commandLine()), ProgressListener.NONE);
+                    edited, plan.force(), eo, Optional.empty(), Optional.empty(), AblateCommand.commandLine()), editProgress);
             lap("ablate", t);
             t = System.nanoTime();
             VerifyReport v = Verifier.verify(edited, Optional.of(plan.model()), eo.threads());

@@ -41,5 +41,10 @@ class DemoTest {
         assertEquals(24, rep.get("refusal").get("baseline / harmful").get("prompts").asInt());
         assertTrue(rep.get("compare").get("max_abs_logit_diff_edited_vs_hook_harmful").asDouble() < 0.05);
         assertTrue(secs < 180, "demo took " + secs + " s");
+        String html = java.nio.file.Files.readString(tmp.resolve("demo/report.html"));
+        assertTrue(html.startsWith("<!DOCTYPE html>") && html.endsWith("</html>\n"));
+        assertEquals(6, html.split("<svg ", -1).length - 1, "charts: 3 selection curves, rate bars, KL histogram, cosines");
+        assertEquals(1, html.split("<tr class='sel'>", -1).length - 1, "one selected row in the candidate table");
+        assertTrue(!html.contains("<script") && !html.contains("<link") && !html.contains("src=") && !html.contains("@import"));
     }
 }
