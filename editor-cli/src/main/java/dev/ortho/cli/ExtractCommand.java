@@ -84,11 +84,11 @@ final class ExtractCommand implements Callable<Integer> {
             report.put("refusal_token_ids", refusal);
             report.putAll(derivation);
             report.put("filter", !noFilter);
-            report.put("harmful", Map.of("file", harmful.toString(), "sha256", meta.get("harmful_sha256"), "prompts", h.size(),
+            report.put("harmful", ReportFiles.map("file", harmful.toString(), "sha256", meta.get("harmful_sha256"), "prompts", h.size(),
                     "kept", e.keptHarmful().length));
-            report.put("harmless", Map.of("file", harmless.toString(), "sha256", meta.get("harmless_sha256"), "prompts", l.size(),
+            report.put("harmless", ReportFiles.map("file", harmless.toString(), "sha256", meta.get("harmless_sha256"), "prompts", l.size(),
                     "kept", e.keptHarmless().length));
-            report.put("baseline_refusal_scores", Map.of("harmful", e.harmfulScores(), "harmless", e.harmlessScores()));
+            report.put("baseline_refusal_scores", ReportFiles.map("harmful", e.harmfulScores(), "harmless", e.harmlessScores()));
             double[][] norms = new double[c.positions()][c.layers()];
             for (int p = 0; p < c.positions(); p++)
                 for (int layer = 0; layer < c.layers(); layer++) norms[p][layer] = c.norm(p - c.positions(), layer);

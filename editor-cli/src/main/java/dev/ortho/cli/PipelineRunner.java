@@ -75,15 +75,15 @@ final class PipelineRunner {
             report.put("hidden_size", s.runtime().config().hiddenSize());
             report.put("eoi_token_ids", s.formatter().postInstructionIds());
             report.put("refusal_token_ids", refusal);
-            report.put("prompt_counts", Map.of("harmful_train", plan.harmfulTrain().size(), "harmless_train", plan.harmlessTrain().size(),
+            report.put("prompt_counts", ReportFiles.map("harmful_train", plan.harmfulTrain().size(), "harmless_train", plan.harmlessTrain().size(),
                     "harmful_val", plan.harmfulVal().size(), "harmless_val", plan.harmlessVal().size(),
                     "harmful_test", plan.harmfulTest().size(), "harmless_test", plan.harmlessTest().size()));
 
             long t = System.nanoTime();
             Extraction x = new DirectionExtractor(s, refusal, plan.filter()).extract(harmfulTrain, harmlessTrain, progress);
-            CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), Map.of());
+            CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), new LinkedHashMap<>());
             lap("extract", t);
-            report.put("extract", Map.of("harmful_kept", x.keptHarmful().length, "harmless_kept", x.keptHarmless().length));
+            report.put("extract", ReportFiles.map("harmful_kept", x.keptHarmful().length, "harmless_kept", x.keptHarmless().length));
 
             t = System.nanoTime();
             SelectionCriteria criteria = new SelectionCriteria(layers, plan.pruneLayers(), plan.maxKl(), plan.minInduce());
@@ -91,9 +91,9 @@ final class PipelineRunner {
                     criteria, false, plan.out(), progress);
             lap("select", t);
             sel = new Selected(o, x.candidates());
-            report.put("selection", Map.of("criteria", Map.of("max_layer_exclusive", criteria.maxLayerExclusive(),
+            report.put("selection", ReportFiles.map("criteria", ReportFiles.map("max_layer_exclusive", criteria.maxLayerExclusive(),
                             "kl_threshold", criteria.klThreshold(), "induce_threshold", criteria.induceThreshold()),
-                    "validation", Map.of("harmful", o.harmful().ids().size(), "harmless", o.harmless().ids().size()),
+                    "validation", ReportFiles.map("harmful", o.harmful().ids().size(), "harmless", o.harmless().ids().size()),
                     "selected", o.rows().stream().filter(r -> (Boolean) r.get("selected")).findFirst().orElseThrow(),
                     "survivors", o.selection().survivors().size()));
             report.put("candidates", o.rows());
@@ -113,7 +113,7 @@ final class PipelineRunner {
             t = System.nanoTime();
             VerifyReport v = Verifier.verify(edited, Optional.of(plan.model()), eo.threads());
             lap("verify", t);
-            report.put("ablate", Map.of("out", edited.toString(), "edited_tensors", edit.manifest().edits().size(),
+            report.put("ablate", ReportFiles.map("out", edited.toString(), "edited_tensors", edit.manifest().edits().size(),
                     "untied", edit.plan().untied(), "verify_ok", v.ok(), "verify_failures", v.failures().size()));
 
             float[] dir = EvalCommand.toFloat(sel.raw());
@@ -136,7 +136,7 @@ final class PipelineRunner {
             List<float[]> baseHarmless = s.lastLogits(harmlessIds, Intervention.none());
             List<float[]> hookHarmless = s.lastLogits(harmlessIds, ablate);
             List<float[]> hookHarmful = s.lastLogits(harmfulIds, ablate);
-            report.put("cosine_with_direction", Map.of(
+            report.put("cosine_with_direction", ReportFiles.map(
                     "harmful", cosines(s, harmfulIds, dir), "harmless", cosines(s, harmlessIds, dir)));
             try (ModelSession e = ModelSession.open(edited, plan.model(), plan.threads(), plan.batch())) {
                 List<float[]> editHarmless = e.lastLogits(harmlessIds, Intervention.none());
@@ -159,7 +159,7 @@ final class PipelineRunner {
         report.put("compare", compare);
         Map<String, Object> rates = new LinkedHashMap<>();
         for (RefusalEvaluation e : evals)
-            rates.put(e.condition() + " / " + e.promptSet(), Map.of("refusal_rate", e.refusalRate(), "mean_refusal_score", e.meanRefusalScore(),
+            rates.put(e.condition() + " / " + e.promptSet(), ReportFiles.map("refusal_rate", e.refusalRate(), "mean_refusal_score", e.meanRefusalScore(),
                     "refused", e.refused(), "prompts", e.prompts().size()));
         report.put("refusal", rates);
         report.put("evaluations", evals);

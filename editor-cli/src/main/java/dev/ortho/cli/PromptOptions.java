@@ -1,6 +1,7 @@
 package dev.ortho.cli;
 
 import dev.ortho.core.pipeline.ModelSession;
+import dev.ortho.core.pipeline.ReportFiles;
 import dev.ortho.core.pipeline.RefusalTokenDerivation;
 import dev.ortho.core.text.InstructionFiles;
 import dev.ortho.core.text.RefusalTokens;
@@ -60,7 +61,7 @@ final class PromptOptions {
             m.put("harmless", c[1]);
             rows.add(m);
         });
-        report.put("refusal_token_derivation", Map.of("ids", d.ids(), "first_tokens", rows,
+        report.put("refusal_token_derivation", ReportFiles.map("ids", d.ids(), "first_tokens", rows,
                 "rule", "greedy first token of >= 10 % of harmful and <= 5 % of harmless prompts"));
         return d.ids();
     }

@@ -104,9 +104,9 @@ final class SelectCommand implements Callable<Integer> {
         CandidateDirectionsFile.write(file, c, best.candidate().position(), best.candidate().layer(), meta);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("selected", rows.stream().filter(r -> (Boolean) r.get("selected")).findFirst().orElseThrow());
-        doc.put("criteria", Map.of("max_layer_exclusive", criteria.maxLayerExclusive(), "kl_threshold", criteria.klThreshold(),
+        doc.put("criteria", ReportFiles.map("max_layer_exclusive", criteria.maxLayerExclusive(), "kl_threshold", criteria.klThreshold(),
                 "induce_threshold", criteria.induceThreshold()));
-        doc.put("validation", Map.of("harmful", h.ids().size(), "harmless", l.ids().size(),
+        doc.put("validation", ReportFiles.map("harmful", h.ids().size(), "harmless", l.ids().size(),
                 "harmful_baseline_mean", mean(h.baselineScores(), h.kept()), "harmless_baseline_mean", mean(l.baselineScores(), l.kept())));
         doc.put("refusal_token_ids", refusal);
         doc.put("survivors", sel.survivors().size());

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** JSON (snake_case, indented, NaN written as the paper's files do) and text outputs of the pipeline commands. */
 public final class ReportFiles {
@@ -21,6 +23,17 @@ public final class ReportFiles {
             .enable(SerializationFeature.INDENT_OUTPUT);
 
     private ReportFiles() {}
+
+    /**
+     * An insertion-ordered map of alternating keys and values: unlike {@code Map.of}, whose iteration order
+     * changes from one JVM run to the next, it serializes to the same bytes every time.
+     */
+    public static Map<String, Object> map(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) throw new IllegalArgumentException("keys and values must pair up");
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        return m;
+    }
 
     public static String json(Object value) {
         try {
