@@ -116,6 +116,27 @@ class PipelineCommandsTest {
     }
 
     @Test
+    void runSplitsTwoFilesIntoTrainValAndTest() throws Exception {
+        CliRun r = CliRun.of("run", organism.toString(), "--harmful", data.resolve("val_harmful.json").toString(),
+                "--harmless", data.resolve("val_harmless.json").toString(), "--max-new-tokens", "8", "--out", tmp.resolve("run").toString(),
+                "--no-progress");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode rep = mapper.readTree(tmp.resolve("run/report.json").toFile());
+        JsonNode n = rep.get("prompt_counts");
+        // 32 prompts: 60 % train (19), 20 % val (6), the rest test (7), in file order
+        assertEquals(19, n.get("harmful_train").asInt());
+        assertEquals(6, n.get("harmless_val").asInt());
+        assertEquals(7, n.get("harmful_test").asInt());
+        assertEquals(7, rep.get("refusal").get("weight edit / harmful").get("prompts").asInt());
+        assertTrue(r.out().contains("weight edit"), r.out());
+        // the edited checkpoint exists: a second run needs --force
+        CliRun again = CliRun.of("run", organism.toString(), "--harmful", data.resolve("val_harmful.json").toString(),
+                "--harmless", data.resolve("val_harmless.json").toString(), "--max-new-tokens", "8", "--out", tmp.resolve("run").toString(),
+                "--no-progress");
+        assertEquals(2, again.exit(), again.err());
+    }
+
+    @Test
     void badInputIsExitTwo() {
         CliRun r = CliRun.of("extract", organism.toString(), "--harmful", tmp.resolve("missing.json").toString(),
                 "--harmless", data.resolve("val_harmless.json").toString(), "--out", tmp.resolve("o").toString());
