@@ -41,6 +41,9 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--n", paramLabel = "N", description = "Use the first N prompts of each file (the paper: 128).")
     Integer n;
 
+    @Option(names = "--seed", paramLabel = "S", description = "With --n: draw the N prompts at random with this seed instead of taking the first N.")
+    Long seed;
+
     @Option(names = "--no-filter", description = "Keep every prompt (skip the baseline refusal-score filter).")
     boolean noFilter;
 
@@ -57,8 +60,8 @@ final class ExtractCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         prompts.check();
-        List<String> h = PromptOptions.limit(prompts.read(harmful), n);
-        List<String> l = PromptOptions.limit(prompts.read(harmless), n);
+        List<String> h = PromptOptions.sample(prompts.read(harmful), n, seed);
+        List<String> l = PromptOptions.sample(prompts.read(harmless), n, seed);
         long t0 = System.nanoTime();
         Map<String, Object> report = new LinkedHashMap<>();
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch)) {
@@ -83,6 +86,7 @@ final class ExtractCommand implements Callable<Integer> {
             report.put("eoi_token_ids", s.formatter().postInstructionIds());
             report.put("refusal_token_ids", refusal);
             report.putAll(derivation);
+            report.put("sample", ReportFiles.map("n", n, "seed", seed));
             report.put("filter", !noFilter);
             report.put("harmful", ReportFiles.map("file", harmful.toString(), "sha256", meta.get("harmful_sha256"), "prompts", h.size(),
                     "kept", e.keptHarmful().length));

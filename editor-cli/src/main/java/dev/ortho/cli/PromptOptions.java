@@ -80,8 +80,33 @@ final class PromptOptions {
 
     /** The first {@code n} prompts (all when n is null). */
     static List<String> limit(List<String> prompts, Integer n) {
-        if (n == null) return prompts;
+        return sample(prompts, n, null);
+    }
+
+    /**
+     * {@code n} prompts: the first n, or with a seed n drawn without replacement by a seeded Fisher–Yates
+     * shuffle ({@link java.util.Random}; not Python's {@code random.sample}, so it does not redraw the paper's
+     * seed-42 lists) and kept in file order. All prompts when n is null.
+     */
+    static List<String> sample(List<String> prompts, Integer n, Long seed) {
+        if (n == null) {
+            if (seed != null) throw new InvalidInputException("--seed needs --n");
+            return prompts;
+        }
         if (n < 1) throw new InvalidInputException("--n must be >= 1, got " + n);
-        return prompts.subList(0, Math.min(n, prompts.size()));
+        if (seed == null || n >= prompts.size()) return prompts.subList(0, Math.min(n, prompts.size()));
+        int[] idx = java.util.stream.IntStream.range(0, prompts.size()).toArray();
+        java.util.Random rnd = new java.util.Random(seed);
+        for (int i = idx.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] chosen = java.util.Arrays.copyOf(idx, n);
+        java.util.Arrays.sort(chosen);
+        List<String> out = new ArrayList<>(n);
+        for (int i : chosen) out.add(prompts.get(i));
+        return out;
     }
 }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,6 +135,17 @@ class PipelineCommandsTest {
                 "--harmless", data.resolve("val_harmless.json").toString(), "--max-new-tokens", "8", "--out", tmp.resolve("run").toString(),
                 "--no-progress");
         assertEquals(2, again.exit(), again.err());
+    }
+
+    @Test
+    void seededSampleIsReproducibleAndDiffersFromTheFirstN() {
+        List<String> all = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "p" + i).toList();
+        List<String> a = PromptOptions.sample(all, 10, 7L), b = PromptOptions.sample(all, 10, 7L), c = PromptOptions.sample(all, 10, 8L);
+        assertEquals(a, b);
+        assertEquals(10, a.size());
+        assertTrue(!a.equals(c) && !a.equals(all.subList(0, 10)));
+        assertEquals(10, new java.util.TreeSet<>(a).size(), "no repeats");
+        assertEquals(all.subList(0, 10), PromptOptions.sample(all, 10, null));
     }
 
     @Test
