@@ -1,0 +1,112 @@
+package dev.ortho.cli;
+
+import dev.ortho.core.pipeline.ModelSession;
+import dev.ortho.core.pipeline.ReportFiles;
+import dev.ortho.core.pipeline.RefusalTokenDerivation;
+import dev.ortho.core.text.InstructionFiles;
+import dev.ortho.core.text.RefusalTokens;
+import dev.ortho.core.text.TextTokenizer;
+import dev.ortho.formats.InvalidInputException;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.List;
+
+/** Options shared by the pipeline commands: how prompt files are read, refusal tokens, batching, threads. */
+final class PromptOptions {
+
+    @Option(names = "--field", paramLabel = "NAME", defaultValue = InstructionFiles.DEFAULT_CSV_COLUMN,
+            description = "Field of JSON objects / CSV column holding the instruction (default ${DEFAULT-VALUE}).")
+    String field;
+
+    @Option(names = "--refusal-tokens", paramLabel = "LIST", defaultValue = "I,As",
+            description = "Refusal tokens of the refusal score, as text, each one token (default ${DEFAULT-VALUE}); 'auto' derives"
+                    + " them from the model's greedy first tokens on the harmful vs harmless prompts.")
+    String refusalTokens;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime threads (default: all cores).")
+    int threads;
+
+    @Option(names = "--no-progress", description = "Do not draw progress bars.")
+    boolean noProgress;
+
+    List<String> read(Path file) {
+        return InstructionFiles.read(file, field);
+    }
+
+    boolean autoRefusalTokens() {
+        return refusalTokens.strip().equalsIgnoreCase("auto");
+    }
+
+    /**
+     * The refusal ids: given, or derived from {@code harmful} and {@code harmless} with 'auto' (the derivation
+     * goes into {@code report} under "refusal_token_derivation").
+     */
+    int[] refusalIds(ModelSession s, List<int[]> harmful, List<int[]> harmless, Map<String, Object> report) {
+        if (!autoRefusalTokens()) return refusalIds(s.tokenizer());
+        RefusalTokenDerivation.Derived d = RefusalTokenDerivation.derive(s, harmful, harmless);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        d.firstTokenCounts().forEach((id, c) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("token", s.tokenizer().decode(new int[]{id}, false));
+            m.put("harmful", c[0]);
+            m.put("harmless", c[1]);
+            rows.add(m);
+        });
+        report.put("refusal_token_derivation", ReportFiles.map("ids", d.ids(), "first_tokens", rows,
+                "rule", "greedy first token of >= 10 % of harmful and <= 5 % of harmless prompts"));
+        return d.ids();
+    }
+
+    int[] refusalIds(TextTokenizer tok) {
+        if (autoRefusalTokens())
+            throw new InvalidInputException("--refusal-tokens auto needs harmful and harmless prompts (extract, select, run); give the tokens");
+        List<String> strings = Arrays.stream(refusalTokens.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return RefusalTokens.resolve(tok, strings);
+    }
+
+    void check() {
+        if (batch < 1) throw new InvalidInputException("--batch must be >= 1, got " + batch);
+        if (threads < 0) throw new InvalidInputException("--threads must be >= 0, got " + threads);
+    }
+
+    /** The first {@code n} prompts (all when n is null). */
+    static List<String> limit(List<String> prompts, Integer n) {
+        return sample(prompts, n, null);
+    }
+
+    /**
+     * {@code n} prompts: the first n, or with a seed n drawn without replacement by a seeded Fisher–Yates
+     * shuffle ({@link java.util.Random}; not Python's {@code random.sample}, so it does not redraw the paper's
+     * seed-42 lists) and kept in file order. All prompts when n is null.
+     */
+    static List<String> sample(List<String> prompts, Integer n, Long seed) {
+        if (n == null) {
+            if (seed != null) throw new InvalidInputException("--seed needs --n");
+            return prompts;
+        }
+        if (n < 1) throw new InvalidInputException("--n must be >= 1, got " + n);
+        if (seed == null || n >= prompts.size()) return prompts.subList(0, Math.min(n, prompts.size()));
+        int[] idx = java.util.stream.IntStream.range(0, prompts.size()).toArray();
+        java.util.Random rnd = new java.util.Random(seed);
+        for (int i = idx.length - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = idx[i];
+            idx[i] = idx[j];
+            idx[j] = t;
+        }
+        int[] chosen = java.util.Arrays.copyOf(idx, n);
+        java.util.Arrays.sort(chosen);
+        List<String> out = new ArrayList<>(n);
+        for (int i : chosen) out.add(prompts.get(i));
+        return out;
+    }
+}

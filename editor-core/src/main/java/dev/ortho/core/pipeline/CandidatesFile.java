@@ -1,0 +1,85 @@
+package dev.ortho.core.pipeline;
+
+import dev.ortho.core.direction.CandidateDirections;
+import dev.ortho.core.direction.DirectionFiles;
+import dev.ortho.core.direction.RawTensor;
+import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.OrthoIoException;
+import dev.ortho.formats.safetensors.DType;
+import dev.ortho.formats.safetensors.SafetensorsWriter;
+import dev.ortho.formats.safetensors.TensorLayout;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The output of {@code ortho extract}: every candidate direction, {@code mean_diffs} F64 [n_eoi, L, hidden]
+ * (the paper's {@code mean_diffs.pt}, METHOD.md §1), no direction selected yet. Written atomically, with
+ * metadata in insertion order, so the same inputs give the same bytes.
+ */
+public final class CandidatesFile {
+
+    public static final String TENSOR = "mean_diffs";
+
+    private CandidatesFile() {}
+
+    public static void write(Path file, CandidateDirections c, Map<String, String> metadata) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("mean_diffs_layout", "[n_eoi (positions -n_eoi..-1), num_layers, d_model]");
+        meta.put("site", "resid_pre (input of decoder block l)");
+        meta.put("n_eoi", Integer.toString(c.positions()));
+        meta.put("num_layers", Integer.toString(c.layers()));
+        metadata.forEach(meta::putIfAbsent);
+        List<TensorLayout> layout = List.of(new TensorLayout(TENSOR, DType.F64,
+                List.of((long) c.positions(), (long) c.layers(), (long) c.hidden())));
+        Path dir = file.toAbsolutePath().getParent();
+        Path tmp;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+            Files.delete(tmp);
+        } catch (IOException e) {
+            throw new OrthoIoException(file, "cannot create a temporary file beside the output", e);
+        }
+        try {
+            try (SafetensorsWriter w = SafetensorsWriter.create(tmp, meta, layout, false)) {
+                double[] v = c.values();
+                ByteBuffer b = ByteBuffer.allocate(v.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                for (double d : v) b.putDouble(d);
+                w.write(b.flip());
+                w.finish();
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new OrthoIoException(file, "cannot write the candidates file", e);
+        } finally {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
+    }
+
+    /** Reads {@code mean_diffs} from a file written by {@link #write} or by {@code ortho select} / the paper's layout. */
+    public static CandidateDirections read(Path file, int layers, int hidden) {
+        RawTensor t = DirectionFiles.read(file + ":" + TENSOR);
+        long[] s = t.shape();
+        if (s.length != 3 || s[1] != layers || s[2] != hidden)
+            throw new InvalidInputException(file, TENSOR, "candidates have shape " + java.util.Arrays.toString(s)
+                    + "; expected [n_eoi, " + layers + ", " + hidden + "] for this model");
+        return new CandidateDirections((int) s[0], layers, hidden, t.values());
+    }
+}
