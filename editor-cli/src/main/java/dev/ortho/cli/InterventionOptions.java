@@ -20,7 +20,7 @@ final class InterventionOptions {
     @Option(names = "--postnorm", description = "With --ablate on Gemma2-style blocks: ablate after the post-norms.")
     boolean postnorm;
 
-    @Option(names = "--add", paramLabel = "FILE[:TENSOR]", description = "Activation addition: COEF * r at the input of --layer.")
+    @Option(names = "--add", paramLabel = "FILE[:TENSOR]", description = "Activation addition: COEF * r at the input of --layer, r as stored in the file (not normalized: the paper adds the raw difference of means).")
     String add;
 
     @Option(names = "--layer", paramLabel = "L", description = "Layer whose input receives --add.")
@@ -45,8 +45,14 @@ final class InterventionOptions {
             if (layer < 0 || layer >= c.numLayers()) {
                 throw new InvalidInputException("--layer " + layer + " is outside 0.." + (c.numLayers() - 1));
             }
-            RefusalDirection d = RefusalDirection.of(DirectionFiles.read(add), c.hiddenSize(), c.numLayers());
-            return Intervention.actAdd(toFloat(d.forLayer(layer)), layer, coef);
+            // Validated like any direction (shape, finite, non-zero), then used as stored: the same
+            // semantics as ortho eval --add and the paper's activation addition.
+            dev.ortho.core.direction.RawTensor raw = DirectionFiles.read(add);
+            RefusalDirection.of(raw, c.hiddenSize(), c.numLayers());
+            int hidden = c.hiddenSize();
+            int row = raw.values().length == hidden ? 0 : layer;
+            double[] r = java.util.Arrays.copyOfRange(raw.values(), row * hidden, row * hidden + hidden);
+            return Intervention.actAdd(toFloat(r), layer, coef);
         }
         return Intervention.none();
     }
