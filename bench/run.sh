@@ -161,4 +161,14 @@ java -jar bench/target/benchmarks.jar -rf csv -wi 1 -w 1 -i 3 -r 1
 
 See docs/performance.md for where the time goes.
 MD
+# The runtime's and the pipeline's figures are measured by their own scripts and kept in their own files
+# (bench/runtime.sh -> docs/benchmarks-runtime.md; the organism stage table of docs/pipeline.md); they are
+# copied in here so that this file holds every benchmark of the project.
+{
+  echo
+  sed -e '1s/^# /## /' -e '2,$s/^## /### /' "$root/docs/benchmarks-runtime.md"
+  echo
+  awk '/^## Wall time and memory/ { on = 1; sub(/^## /, "## Pipeline stages: "); print; next }
+       on && /^## / { exit } on { print }' "$root/docs/pipeline.md"
+} >> "$out_md"
 echo "wrote $out_md" >&2

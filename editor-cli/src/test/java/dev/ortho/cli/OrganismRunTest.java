@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is within 10 % of the reference's; ablation refusal on held-out harmful ≤ reference + 5 points; activation
  * addition on held-out harmless ≥ reference − 5 points; mean first-token KL ≤ 0.1; the weight-edited
  * model within 3 points of hook ablation. Beyond those, the scores of the selected candidate agree with the
- * reference within 0.1 (bypass, induce) and 0.003 (KL): the reference tokenizes digits one by one, Ortho as
- * tokenizer.json says (see OrganismExtractionTest in editor-core), which moves scores by up to ≈0.19.
+ * reference to float32 rounding (measured |Δ| ≤ 1.4e-6, see OrganismExtractionTest in editor-core): both
+ * sides tokenize alike, digits included.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OrganismRunTest {
@@ -72,16 +72,17 @@ class OrganismRunTest {
         assertTrue(same || sel.get("bypass_score").asDouble() <= refBypass + 0.1 * Math.abs(refBypass), sel.toString());
         assertEquals(-1, sel.get("position").asInt());
         assertEquals(4, sel.get("layer").asInt());
-        assertEquals(ref.get("bypass_score").asDouble(), sel.get("bypass_score").asDouble(), 0.1);
-        assertEquals(ref.get("induce_score").asDouble(), sel.get("induce_score").asDouble(), 0.1);
-        assertEquals(ref.get("kl_score").asDouble(), sel.get("kl_score").asDouble(), 0.003);
-        assertEquals(ref.get("norm").asDouble(), sel.get("norm").asDouble(), 0.5);
+        assertEquals(ref.get("bypass_score").asDouble(), sel.get("bypass_score").asDouble(), 1e-4);
+        assertEquals(ref.get("induce_score").asDouble(), sel.get("induce_score").asDouble(), 1e-4);
+        assertEquals(ref.get("kl_score").asDouble(), sel.get("kl_score").asDouble(), 1e-6);
+        assertEquals(ref.get("norm").asDouble(), sel.get("norm").asDouble(), 1e-3);
         assertEquals(reference.get("selection").get("n_survivors").asInt(), report.get("selection").get("survivors").asInt());
         assertEquals(40, report.get("candidates").size());
     }
 
     @Test
     void refusalRatesMatchTheReference() {
+        report.get("refusal").properties().forEach(e -> System.out.printf("refusal rate %s: %.2f%n", e.getKey(), e.getValue().get("refusal_rate").asDouble()));
         assertEquals(refRate("baseline_harmful"), rate("baseline / harmful"), 0.05);
         assertEquals(refRate("baseline_harmless"), rate("baseline / harmless"), 0.05);
         assertTrue(rate("ablation / harmful") <= refRate("ablation_harmful") + 0.05);
@@ -97,6 +98,8 @@ class OrganismRunTest {
     @Test
     void weightEditEqualsHookAblationAndKeepsHarmlessBehaviour() {
         JsonNode c = report.get("compare");
+        System.out.printf("first-token KL edited vs original (held-out harmless) %.5f; max |logit(edited) - logit(hook)| %.2e%n",
+                c.get("kl_edited_vs_original_harmless_mean").asDouble(), c.get("max_abs_logit_diff_edited_vs_hook_harmful").asDouble());
         assertTrue(c.get("kl_edited_vs_original_harmless_mean").asDouble() <= 0.1, c.toString());
         double refKl = reference.get("orthogonalization").get("ortho_untied").get("first_token_kl_vs_baseline_heldout_harmless").asDouble();
         assertEquals(refKl, c.get("kl_edited_vs_original_harmless_mean").asDouble(), 0.01);
@@ -126,8 +129,9 @@ class OrganismRunTest {
                 if (ref.get(i).get("is_refusal").asBoolean() == ours.get("refused").asBoolean()) verdicts++;
             }
             System.out.printf("%s: %d identical completions, %d equal verdicts of %d%n", f, identical, verdicts, ref.size());
-            // Measured 92–99 identical (greedy decoding amplifies float32 and digit-tokenization differences).
-            assertTrue(identical >= 85, f + ": " + identical);
+            // Measured: 100 of 100 identical for baseline and hook ablation; 96 for the weight edit, whose float32
+            // sums differ from hook ablation's (greedy decoding amplifies the difference late in a completion).
+            assertTrue(identical >= (f.startsWith("ortho") ? 90 : 99), f + ": " + identical);
             assertTrue(verdicts >= 97, f + ": " + verdicts);
         }
     }

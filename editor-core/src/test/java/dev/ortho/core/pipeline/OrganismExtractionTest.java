@@ -26,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Extraction and selection on the refusal organism against its torch reference (reference.json,
  * direction.safetensors), on the reference's own train (128 + 128) and val (32 + 32) lists.
  *
- * <p>The reference tokenized with transformers 5, which splits digits one by one; Ortho follows tokenizer.json
- * (" 5" is one token). 18 of the 256 training prompts contain digits, so the means, and through them every
- * score, differ by more than rounding: measured 1 − cos ≤ 6.9e-4, |norm ratio − 1| ≤ 1.8 %, |Δbypass| ≤ 0.19,
- * |Δinduce| ≤ 0.066, relative ΔKL ≤ 7.3 %; the bounds below are about twice those. Prompts without digits agree
- * to 1e-4 (float32 rounding, see below).
+ * <p>Tokenization matches the reference's transformers 5 (digits one by one for Qwen2, see
+ * TransformersTokenizerClass), so every prompt, the 18 with digits included, is the same token sequence on
+ * both sides, and what remains is float32 rounding. Measured: 1 − cos ≤ 1.5e-14, |norm ratio − 1| ≤ 1.1e-7,
+ * |Δbypass| ≤ 1.4e-6, |Δinduce| ≤ 8.2e-7, relative ΔKL ≤ 4.7e-6; the bounds below leave one to two orders
+ * of magnitude for other machines' float32 summation order.
  *
  * <p>Rounding: both sides run the same float32 model, ours through ONNX Runtime and the reference through
  * torch, so activations differ by float32 rounding of differently ordered sums (~1e-6 relative). The candidate
@@ -78,14 +78,10 @@ class OrganismExtractionTest {
         assertEquals(reference.get("filtered_sizes").get("train_harmless").asInt(), extraction.keptHarmless().length);
     }
 
-    /**
-     * The reference's transformers 5 tokenizer splits digits one by one (" 5" → "Ġ", "5"); tokenizer.json,
-     * which Ortho follows, merges " 5" to "Ġ5". Prompts without digits agree to float32 rounding; prompts with
-     * digits are different token sequences, so their scores only agree roughly.
-     */
+    /** Every prompt, with or without digits, to float32 rounding; returns 1 for a prompt with digits (counted). */
     private static int check(double expected, double actual, String prompt) {
         boolean digit = prompt.chars().anyMatch(Character::isDigit);
-        assertEquals(expected, actual, digit ? 0.5 : 1e-4, prompt);
+        assertEquals(expected, actual, 1e-4, prompt);
         return digit ? 1 : 0;
     }
 
@@ -117,9 +113,9 @@ class OrganismExtractionTest {
             }
         }
         System.out.printf("candidates vs reference: max 1-cos %.3e, max |norm ratio - 1| %.3e%n", worstCos, worstNorm);
-        assertTrue(worstCos < 2e-3, "1 - cos " + worstCos);
-        assertTrue(worstNorm < 5e-2, "norm ratio " + worstNorm);
-        assertEquals(25.256185177595466, c.norm(-1, 4), 0.5);
+        assertTrue(worstCos < 1e-9, "1 - cos " + worstCos);
+        assertTrue(worstNorm < 1e-5, "norm ratio " + worstNorm);
+        assertEquals(25.256185177595466, c.norm(-1, 4), 1e-3);
     }
 
     @Test
@@ -142,9 +138,9 @@ class OrganismExtractionTest {
             wk = Math.max(wk, Math.abs(s.klScore() - rk) / (rk + 1e-3));
         }
         System.out.printf("scores vs reference: max |dbypass| %.3e, max |dinduce| %.3e, max rel dKL %.3e%n", wb, wi, wk);
-        assertTrue(wb < 0.4, "bypass " + wb);
-        assertTrue(wi < 0.15, "induce " + wi);
-        assertTrue(wk < 0.15, "kl " + wk);
+        assertTrue(wb < 1e-4, "bypass " + wb);
+        assertTrue(wi < 1e-4, "induce " + wi);
+        assertTrue(wk < 1e-4, "kl " + wk);
         Selection sel = selector.select(scores);
         assertEquals(-1, sel.selected().candidate().position());
         assertEquals(4, sel.selected().candidate().layer());
@@ -152,8 +148,8 @@ class OrganismExtractionTest {
         CandidateScores best = sel.selected();
         System.out.printf("selected %s bypass %.4f induce %.4f kl %.5f%n", best.candidate(), best.bypassScore(), best.induceScore(), best.klScore());
         JsonNode rs = reference.get("selection").get("selected");
-        assertEquals(rs.get("bypass_score").asDouble(), best.bypassScore(), 0.1);
-        assertEquals(rs.get("induce_score").asDouble(), best.induceScore(), 0.1);
-        assertEquals(rs.get("kl_score").asDouble(), best.klScore(), 0.003);
+        assertEquals(rs.get("bypass_score").asDouble(), best.bypassScore(), 1e-4);
+        assertEquals(rs.get("induce_score").asDouble(), best.induceScore(), 1e-4);
+        assertEquals(rs.get("kl_score").asDouble(), best.klScore(), 1e-6);
     }
 }
