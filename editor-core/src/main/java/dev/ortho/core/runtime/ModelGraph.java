@@ -44,7 +44,7 @@ final class ModelGraph {
     private String cos, sin;    // [B,1,T,rotaryDim]
     private String positions;   // [B,T] int64
     private String ablateDirs;
-    private String seqAblate, seqAblateT; // [B,1,h] and [B,h,1]: per-row unit directions, zero rows ablate nothing
+    private String seqAblate;             // [B,1,h]: per-row unit directions, zero rows ablate nothing
     private String seqAdd;                // [layers,B,h]: per-row vectors added at each layer input
     private final List<String> outputs = new ArrayList<>();
 
@@ -301,7 +301,6 @@ final class ModelGraph {
     private void perSequenceInputs() {
         String dirs = g.input("seq_ablate_dirs", FLOAT, "batch", (long) hidden);
         seqAblate = g.unsqueeze(dirs, 1);
-        seqAblateT = g.transpose(seqAblate, 0, 2, 1);
         seqAdd = g.input("seq_add_vecs", FLOAT, (long) layers, "batch", (long) hidden);
     }
 
@@ -309,10 +308,14 @@ final class ModelGraph {
 
     private String flat(String x3) { return g.reshape(x3, g.longs(-1, hidden)); }
 
-    /** Row b: x − (x·r̂_b) r̂_b, the same two MatMuls as {@link #ablate} batched over rows. */
+    /**
+     * Row b: x − (x·r̂_b) r̂_b. Elementwise with a sum over hidden rather than {@link #ablate}'s MatMuls:
+     * a batched MatMul would be B tiny products, each a matrix-vector one.
+     */
     private String ablatePerSequence(String x) {
         String x3 = rows3(x);
-        return flat(g.sub(x3, g.matmul(g.matmul(x3, seqAblateT), seqAblate)));
+        String along = g.op("ReduceSum", List.of(OnnxGraphBuilder.attr("keepdims", 1L)), g.mul(x3, seqAblate), g.longs(-1));
+        return flat(g.sub(x3, g.mul(along, seqAblate)));
     }
 
     private String addPerSequence(String x, int layer) {
