@@ -4,53 +4,68 @@ import dev.ortho.core.runtime.Intervention;
 import dev.ortho.core.runtime.Intervention.PerSequence.Row;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
- * The two forward batches that score K candidates at once (issue 3). Harmful val is repeated once per
- * candidate with that candidate's ablation; harmless val twice per candidate, once with its activation
- * addition and once with its ablation. Each batch repeats one prompt list, so it is padded to the same length
- * as the one-candidate runs and every row gets the numbers it would get alone.
- *
- * @param directions the candidates' raw directions (float32), none of them zero
- * @param layers     each candidate's source layer (where its addition goes)
+ * Every forward row that scoring K candidates needs (issue 3), run in as few ONNX Runtime runs as fit: for
+ * candidate k, the harmful val prompts with r_k ablated, and the harmless val prompts once with r_k added and
+ * once with r_k ablated. A per-sequence intervention lets any rows share a run, so rows are sorted by length
+ * and cut into runs of similar lengths: a run then pads little, where a run of one prompt list pads every
+ * prompt to its longest (on the organism, about half of the tokens run are padding). Positions come from the
+ * attention mask, so a row's numbers do not depend on its run beyond float32 summation order.
  */
-record CandidateBatch(List<float[]> directions, int[] layers) {
+final class CandidateBatch {
 
-    /** Harmful prompts, candidate-major: rows [k·n, (k+1)·n) ablate candidate k. */
-    Rows harmful(List<int[]> prompts) {
-        Rows rows = new Rows();
-        for (float[] r : directions) rows.addAll(prompts, Row.ablate(r));
-        return rows;
-    }
+    /** Which of a candidate's three logit lists a row feeds. */
+    enum Slot { HARMFUL_ABLATED, HARMLESS_INDUCED, HARMLESS_ABLATED }
 
-    /** Harmless prompts: for candidate k, rows [2k·n, (2k+1)·n) add r_k, rows [(2k+1)·n, (2k+2)·n) ablate it. */
-    Rows harmless(List<int[]> prompts) {
-        Rows rows = new Rows();
+    private record Job(int[] prompt, Row row, int candidate, Slot slot, int index) {}
+
+    private final List<Job> jobs = new ArrayList<>();
+    private final float[][][][] logits; // [candidate][slot][prompt]
+
+    /**
+     * @param directions the candidates' raw directions (float32), none of them zero
+     * @param layers     each candidate's source layer (where its addition goes)
+     */
+    CandidateBatch(List<float[]> directions, int[] layers, List<int[]> harmful, List<int[]> harmless) {
+        logits = new float[directions.size()][Slot.values().length][][];
         for (int k = 0; k < directions.size(); k++) {
-            rows.addAll(prompts, Row.actAdd(directions.get(k), layers[k], 1.0));
-            rows.addAll(prompts, Row.ablate(directions.get(k)));
+            float[] r = directions.get(k);
+            add(harmful, Row.ablate(r), k, Slot.HARMFUL_ABLATED);
+            add(harmless, Row.actAdd(r, layers[k], 1.0), k, Slot.HARMLESS_INDUCED);
+            add(harmless, Row.ablate(r), k, Slot.HARMLESS_ABLATED);
         }
-        return rows;
     }
 
-    /** Block {@code i} of {@code size} consecutive results. */
-    static List<float[]> block(List<float[]> all, int i, int size) {
-        return all.subList(i * size, (i + 1) * size);
+    private void add(List<int[]> prompts, Row row, int k, Slot slot) {
+        logits[k][slot.ordinal()] = new float[prompts.size()][];
+        for (int i = 0; i < prompts.size(); i++) jobs.add(new Job(prompts.get(i), row, k, slot, i));
     }
 
-    /** Sequences and their per-row interventions, in the same order. */
-    static final class Rows {
-        final List<int[]> sequences = new ArrayList<>();
-        final List<Row> interventions = new ArrayList<>();
-
-        private void addAll(List<int[]> prompts, Row row) {
-            for (int[] p : prompts) {
-                sequences.add(p);
-                interventions.add(row);
+    /**
+     * Runs every row through {@code forward} (sequences, per-sequence intervention → last-position logits),
+     * at most {@code rowsPerRun} rows a run.
+     */
+    void run(BiFunction<List<int[]>, Intervention, List<float[]>> forward, int rowsPerRun) {
+        List<Job> byLength = new ArrayList<>(jobs);
+        byLength.sort(Comparator.comparingInt(j -> j.prompt().length)); // stable: ties keep building order
+        for (int from = 0; from < byLength.size(); from += rowsPerRun) {
+            List<Job> run = byLength.subList(from, Math.min(byLength.size(), from + rowsPerRun));
+            List<float[]> out = forward.apply(run.stream().map(Job::prompt).toList(),
+                    Intervention.perSequence(run.stream().map(Job::row).toList()));
+            for (int i = 0; i < run.size(); i++) {
+                Job j = run.get(i);
+                logits[j.candidate()][j.slot().ordinal()][j.index()] = out.get(i);
             }
         }
+    }
 
-        Intervention intervention() { return Intervention.perSequence(interventions); }
+    /** Candidate k's logits for one slot, in prompt order (after {@link #run}). */
+    List<float[]> logits(int k, Slot slot) {
+        return Arrays.asList(logits[k][slot.ordinal()]);
     }
 }
