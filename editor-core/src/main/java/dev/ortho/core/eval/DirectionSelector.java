@@ -80,17 +80,30 @@ public final class DirectionSelector {
     /**
      * Scores every candidate in the paper's order (positions −n..−1 outer, layers inner) with {@code scorer}.
      * Candidates at layers the late-layer filter would discard are scored too, as the reference does, so the
-     * full table can be reported; pass {@code skipLateLayers} to save their forward passes.
+     * full table can be reported; pass {@code skipLateLayers} to save their forward passes. Candidates go to
+     * {@link CandidateScorer#scoreBatch} in chunks of the scorer's {@link CandidateScorer#batchCapacity}.
      */
     public List<CandidateScores> scoreAll(CandidateDirections candidates, CandidateScorer scorer,
                                           boolean skipLateLayers) {
-        List<CandidateScores> out = new ArrayList<>();
+        List<Candidate> order = new ArrayList<>();
         for (int p = -candidates.positions(); p <= -1; p++) {
             for (int l = 0; l < candidates.layers(); l++) {
                 if (skipLateLayers && l >= criteria.maxLayerExclusive()) continue;
-                Candidate c = new Candidate(p, l);
-                CandidateScores s = scorer.score(c, candidates.direction(p, l));
-                if (!s.candidate().equals(c)) throw new IllegalStateException("scorer returned scores of " + s.candidate() + " for " + c);
+                order.add(new Candidate(p, l));
+            }
+        }
+        int chunk = Math.max(1, scorer.batchCapacity());
+        List<CandidateScores> out = new ArrayList<>(order.size());
+        for (int i = 0; i < order.size(); i += chunk) {
+            List<Candidate> part = order.subList(i, Math.min(order.size(), i + chunk));
+            List<double[]> dirs = part.stream().map(c -> candidates.direction(c.position(), c.layer())).toList();
+            List<CandidateScores> scored = scorer.scoreBatch(part, dirs);
+            if (scored.size() != part.size())
+                throw new IllegalStateException("scorer returned " + scored.size() + " scores for " + part.size() + " candidates");
+            for (int k = 0; k < part.size(); k++) {
+                CandidateScores s = scored.get(k);
+                if (!s.candidate().equals(part.get(k)))
+                    throw new IllegalStateException("scorer returned scores of " + s.candidate() + " for " + part.get(k));
                 out.add(s);
             }
         }

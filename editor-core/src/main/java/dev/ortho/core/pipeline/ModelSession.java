@@ -84,6 +84,14 @@ public final class ModelSession implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Last-position logits of every prompt from a single forward pass, whatever the batch size: for an
+     * intervention that addresses the batch's rows ({@code Intervention.PerSequence}).
+     */
+    public List<float[]> lastLogitsInOneRun(List<int[]> prompts, Intervention intervention) {
+        return runtime.forward(prompts, intervention, Capture.lastLogits()).logits();
+    }
+
     /** One forward pass over a batch, capturing the residual stream at the last {@code lastK} positions. */
     public ForwardResult forwardWithResiduals(List<int[]> batch, int lastK) {
         return runtime.forward(batch, Intervention.none(), new Capture(true, lastK, true));

@@ -6,6 +6,7 @@ import dev.ortho.core.eval.CandidateScores;
 import dev.ortho.core.eval.CandidateScoring;
 import dev.ortho.core.runtime.Intervention;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -19,8 +20,20 @@ import java.util.List;
  * A zero candidate (layer 0 at template positions, whose embedding is the same in every prompt) leaves the
  * model unchanged, as the reference's r / (‖r‖ + 1e-8) does; the runtime, which refuses a zero direction, is
  * then run without intervention.
+ *
+ * <p>{@link #scoreBatch} evaluates up to {@link #batchCapacity} candidates together: all their rows go through
+ * runs with a per-sequence intervention, grouped by prompt length (see {@link CandidateBatch}), instead of
+ * three runs per candidate each padded to its longest prompt. The scores are the same to float32 rounding.
  */
 public final class RuntimeCandidateScorer implements CandidateScorer {
+
+    /**
+     * Forward rows per chunk of candidates: the more rows, the better they group by length; each row keeps
+     * its last-position logits until the chunk is scored (512 × a 152k vocabulary ≈ 300 MB).
+     */
+    static final int ROWS_PER_CHUNK = 512;
+    /** Sequences per forward run. On CPU a larger batch is no faster per prompt (measured on the organism). */
+    static final int ROWS_PER_RUN = 64;
 
     private final ModelSession session;
     private final List<int[]> harmfulVal;
@@ -28,6 +41,7 @@ public final class RuntimeCandidateScorer implements CandidateScorer {
     private final int[] refusalTokenIds;
     private final List<float[]> harmlessBase;
     private final StepProgress progress;
+    private List<float[]> harmfulBase; // computed on first need: only zero candidates use it
 
     public RuntimeCandidateScorer(ModelSession session, List<int[]> harmfulVal, List<int[]> harmlessVal,
                                   int[] refusalTokenIds, StepProgress progress) {
@@ -52,6 +66,55 @@ public final class RuntimeCandidateScorer implements CandidateScorer {
         List<float[]> harmlessAblated = zero ? harmlessBase : session.lastLogits(harmlessVal, ablate);
         progress.advance(1);
         return CandidateScoring.score(candidate, refusalTokenIds, harmfulAblated, harmlessInduced, harmlessBase, harmlessAblated);
+    }
+
+    @Override
+    public int batchCapacity() {
+        return Math.max(1, ROWS_PER_CHUNK / (harmfulVal.size() + 2 * harmlessVal.size()));
+    }
+
+    @Override
+    public List<CandidateScores> scoreBatch(List<Candidate> candidates, List<double[]> rawDirections) {
+        if (candidates.size() != rawDirections.size())
+            throw new IllegalArgumentException(candidates.size() + " candidates, " + rawDirections.size() + " directions");
+        List<CandidateScores> out = new ArrayList<>(candidates.size());
+        for (int i = 0; i < candidates.size(); i += batchCapacity()) {
+            int end = Math.min(candidates.size(), i + batchCapacity());
+            out.addAll(scoreChunk(candidates.subList(i, end), rawDirections.subList(i, end)));
+        }
+        return out;
+    }
+
+    private List<CandidateScores> scoreChunk(List<Candidate> candidates, List<double[]> rawDirections) {
+        CandidateScores[] out = new CandidateScores[candidates.size()];
+        List<Integer> live = new ArrayList<>();
+        List<float[]> dirs = new ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            float[] r = toFloat(rawDirections.get(i));
+            if (isZero(r)) out[i] = scoreUnchanged(candidates.get(i));
+            else {
+                live.add(i);
+                dirs.add(r);
+            }
+        }
+        if (!live.isEmpty()) {
+            CandidateBatch batch = new CandidateBatch(dirs, live.stream().mapToInt(i -> candidates.get(i).layer()).toArray(),
+                    harmfulVal, harmlessVal);
+            batch.run(session::lastLogitsInOneRun, ROWS_PER_RUN);
+            for (int k = 0; k < live.size(); k++) {
+                out[live.get(k)] = CandidateScoring.score(candidates.get(live.get(k)), refusalTokenIds,
+                        batch.logits(k, CandidateBatch.Slot.HARMFUL_ABLATED), batch.logits(k, CandidateBatch.Slot.HARMLESS_INDUCED),
+                        harmlessBase, batch.logits(k, CandidateBatch.Slot.HARMLESS_ABLATED));
+            }
+        }
+        progress.advance(candidates.size());
+        return List.of(out);
+    }
+
+    /** A zero candidate changes nothing (see the class comment): every score comes from the plain model. */
+    private CandidateScores scoreUnchanged(Candidate c) {
+        if (harmfulBase == null) harmfulBase = session.lastLogits(harmfulVal, Intervention.none());
+        return CandidateScoring.score(c, refusalTokenIds, harmfulBase, harmlessBase, harmlessBase, harmlessBase);
     }
 
     static float[] toFloat(double[] d) {

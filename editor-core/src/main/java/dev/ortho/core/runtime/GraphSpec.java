@@ -7,7 +7,9 @@ package dev.ortho.core.runtime;
  * @param cache          past key/values as inputs ({@code past_key_L}, {@code past_value_L}) and the
  *                       grown cache as outputs ({@code present_key_L}, {@code present_value_L})
  * @param intervention   none, ablation (input {@code ablate_dirs} [layers, hidden]) or activation
- *                       addition (input {@code actadd_vec} [hidden]) at {@code actAddLayer}
+ *                       addition (input {@code actadd_vec} [hidden]) at {@code actAddLayer}, or both
+ *                       per sequence (inputs {@code seq_ablate_dirs} [batch, hidden] and
+ *                       {@code seq_add_vecs} [layers, batch, hidden])
  * @param actAddLayer    layer whose input receives the added vector (ACTADD only)
  * @param lastLogitsOnly logits only for the last position ([B,1,V]), else [B,T,V]
  * @param captureResiduals outputs {@code resid_L} (input of layer L, before any intervention there),
@@ -18,7 +20,7 @@ package dev.ortho.core.runtime;
 record GraphSpec(boolean cache, Kind intervention, int actAddLayer, boolean lastLogitsOnly, boolean captureResiduals,
                  int lastK) {
 
-    enum Kind { NONE, ABLATE, ABLATE_POSTNORM, ACTADD }
+    enum Kind { NONE, ABLATE, ABLATE_POSTNORM, ACTADD, PER_SEQUENCE }
 
     static GraphSpec plain() { return new GraphSpec(false, Kind.NONE, -1, false, false, 0); }
 }

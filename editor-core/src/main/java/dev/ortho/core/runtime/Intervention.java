@@ -31,9 +31,47 @@ public sealed interface Intervention {
     /** Activation addition: {@code coef · r} added to the input of layer {@code layer} at every position. */
     record ActAdd(float[] direction, int layer, double coef) implements Intervention {}
 
+    /**
+     * A different intervention for each sequence of the batch, so that one run can evaluate several
+     * candidate directions (issue 3): row b of the batch gets {@code rows.get(b)}. The graph built for it
+     * costs a little more than {@link Ablate} or {@link ActAdd} (every layer adds a per-row vector, zero
+     * where a row adds nothing), and the plain graph is not touched. Ablation here is the module-output
+     * form of {@link Ablate} ({@code afterPostNorms = false}).
+     */
+    record PerSequence(List<Row> rows) implements Intervention {
+        public PerSequence {
+            if (rows.isEmpty()) throw RuntimeFailure.badRequest("a per-sequence intervention needs at least one row");
+            rows = List.copyOf(rows);
+        }
+
+        /**
+         * What one sequence gets.
+         *
+         * @param ablation      direction ablated as {@link Ablate} does, at every layer (normalized the same
+         *                      way), or null for none
+         * @param addition      vector added as given to the input of {@code additionLayer} at every
+         *                      position (before that layer's ablation, as in a single-candidate graph), or
+         *                      null for none
+         * @param additionLayer layer of the addition; ignored without one
+         */
+        public record Row(float[] ablation, float[] addition, int additionLayer) {
+            public static Row none() { return new Row(null, null, -1); }
+
+            public static Row ablate(float[] direction) { return new Row(direction, null, -1); }
+
+            public static Row actAdd(float[] direction, int layer, double coef) {
+                float[] v = new float[direction.length];
+                for (int i = 0; i < v.length; i++) v[i] = (float) (coef * direction[i]);
+                return new Row(null, v, layer);
+            }
+        }
+    }
+
     static Intervention none() { return new None(); }
 
     static Intervention ablate(float[] direction) { return new Ablate(List.of(direction), false); }
 
     static Intervention actAdd(float[] direction, int layer, double coef) { return new ActAdd(direction, layer, coef); }
+
+    static Intervention perSequence(List<PerSequence.Row> rows) { return new PerSequence(rows); }
 }

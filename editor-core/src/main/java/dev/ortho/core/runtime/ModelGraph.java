@@ -44,6 +44,8 @@ final class ModelGraph {
     private String cos, sin;    // [B,1,T,rotaryDim]
     private String positions;   // [B,T] int64
     private String ablateDirs;
+    private String seqAblate;             // [B,1,h]: per-row unit directions, zero rows ablate nothing
+    private String seqAdd;                // [layers,B,h]: per-row vectors added at each layer input
     private final List<String> outputs = new ArrayList<>();
 
     private ModelGraph(ModelConfig c, ModelFamily f, WeightStore w, Path dir, GraphSpec spec, WeightBinding binding) {
@@ -73,11 +75,13 @@ final class ModelGraph {
             ablateDirs = g.input("ablate_dirs", FLOAT, (long) layers, (long) hidden);
         }
         String actAdd = spec.intervention() == GraphSpec.Kind.ACTADD ? g.input("actadd_vec", FLOAT, (long) hidden) : null;
+        if (spec.intervention() == GraphSpec.Kind.PER_SEQUENCE) perSequenceInputs();
 
         String x = embed(g.reshape(ids, g.longs(-1)));
         for (int l = 0; l < layers; l++) {
             if (spec.captureResiduals()) capture("resid_" + l, x);
             if (actAdd != null && l == spec.actAddLayer()) x = g.add(x, actAdd);
+            if (seqAdd != null) x = addPerSequence(x, l);
             x = ablate(x, l);
             x = switch (f.kind()) {
                 case DECODER -> decoderLayer(x, l);
@@ -274,16 +278,49 @@ final class ModelGraph {
 
     // ---- interventions --------------------------------------------------------------------------
 
-    /** x − (x·r̂) r̂ with the layer's direction, when the graph ablates; else x. */
+    /** x − (x·r̂) r̂ with the layer's direction (or each row's own), when the graph ablates; else x. */
     private String ablate(String x, int layer) {
+        if (seqAblate != null) return ablatePerSequence(x);
         if (ablateDirs == null) return x;
         String row = g.gather(ablateDirs, g.longs(layer), 0);     // [1,h]
         String col = g.transpose(row, 1, 0);                         // [h,1]
         return g.sub(x, g.matmul(g.matmul(x, col), row));
     }
 
+    /** Per-sequence ablation acts where {@link GraphSpec.Kind#ABLATE} does (module outputs). */
     private String ablateIf(String x, int layer, GraphSpec.Kind kind) {
-        return spec.intervention() == kind ? ablate(x, layer) : x;
+        boolean here = spec.intervention() == kind
+                || (kind == GraphSpec.Kind.ABLATE && spec.intervention() == GraphSpec.Kind.PER_SEQUENCE);
+        return here ? ablate(x, layer) : x;
+    }
+
+    /**
+     * The per-sequence inputs. Rows are matched to sequences by broadcasting over the [B, T, h] view of
+     * the 2-D residual, so no per-token copy of the directions is made.
+     */
+    private void perSequenceInputs() {
+        String dirs = g.input("seq_ablate_dirs", FLOAT, "batch", (long) hidden);
+        seqAblate = g.unsqueeze(dirs, 1);
+        seqAdd = g.input("seq_add_vecs", FLOAT, (long) layers, "batch", (long) hidden);
+    }
+
+    private String rows3(String x2d) { return g.reshape(x2d, g.concat(0, bt, g.longs(hidden))); }
+
+    private String flat(String x3) { return g.reshape(x3, g.longs(-1, hidden)); }
+
+    /**
+     * Row b: x − (x·r̂_b) r̂_b. Elementwise with a sum over hidden rather than {@link #ablate}'s MatMuls:
+     * a batched MatMul would be B tiny products, each a matrix-vector one.
+     */
+    private String ablatePerSequence(String x) {
+        String x3 = rows3(x);
+        String along = g.op("ReduceSum", List.of(OnnxGraphBuilder.attr("keepdims", 1L)), g.mul(x3, seqAblate), g.longs(-1));
+        return flat(g.sub(x3, g.mul(along, seqAblate)));
+    }
+
+    private String addPerSequence(String x, int layer) {
+        String v = g.unsqueeze(g.gather(seqAdd, g.scalarLong(layer), 0), 1);   // [B,1,h]
+        return flat(g.add(rows3(x), v));
     }
 
     // ---- layers ------------------------------------------------------------------------------------

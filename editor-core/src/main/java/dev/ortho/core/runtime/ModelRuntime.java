@@ -82,7 +82,7 @@ public final class ModelRuntime implements AutoCloseable {
         try {
             feeds.put("input_ids", longTensor(batch.ids(), batch.size(), batch.length()));
             feeds.put("attention_mask", longTensor(batch.mask(), batch.size(), batch.length()));
-            interventionFeeds(intervention, feeds);
+            interventionFeeds(intervention, batch.size(), feeds);
             OrtSession session = session(spec);
             try (OrtSession.Result r = session.run(withWeights(feeds))) {
                 return collect(r, batch, capture);
@@ -205,7 +205,7 @@ public final class ModelRuntime implements AutoCloseable {
         OrtSession.Result previous = null;
         try {
             OrtSession session = session(spec);
-            interventionFeeds(iv, fixed);
+            interventionFeeds(iv, n, fixed);
             long[] ids = batch.ids();
             long[] mask = batch.mask();
             int t = batch.length();
@@ -277,6 +277,15 @@ public final class ModelRuntime implements AutoCloseable {
                 }
                 yield GraphSpec.Kind.ACTADD;
             }
+            case Intervention.PerSequence ps -> {
+                for (Intervention.PerSequence.Row row : ps.rows()) {
+                    if (row.addition() != null && (row.additionLayer() < 0 || row.additionLayer() >= config.numLayers())) {
+                        throw RuntimeFailure.badRequest("activation addition layer " + row.additionLayer()
+                                + " is outside 0.." + (config.numLayers() - 1));
+                    }
+                }
+                yield GraphSpec.Kind.PER_SEQUENCE;
+            }
         };
         int layer = iv instanceof Intervention.ActAdd a ? a.layer() : -1;
         return new GraphSpec(cache, kind, layer, lastLogits, residuals, lastK);
@@ -312,7 +321,7 @@ public final class ModelRuntime implements AutoCloseable {
         return all;
     }
 
-    private void interventionFeeds(Intervention iv, Map<String, OnnxTensor> feeds) throws OrtException {
+    private void interventionFeeds(Intervention iv, int batchSize, Map<String, OnnxTensor> feeds) throws OrtException {
         int h = config.hiddenSize(), layers = config.numLayers();
         switch (iv) {
             case Intervention.None none -> { }
@@ -333,7 +342,30 @@ public final class ModelRuntime implements AutoCloseable {
                 for (int i = 0; i < h; i++) v[i] = (float) (a.coef() * a.direction()[i]);
                 feeds.put("actadd_vec", OnnxTensor.createTensor(env, FloatBuffer.wrap(v), new long[]{h}));
             }
+            case Intervention.PerSequence ps -> perSequenceFeeds(ps, batchSize, feeds);
         }
+    }
+
+    /** Row b's unit ablation direction (zeros for none) and its addition at its layer (zeros elsewhere). */
+    private void perSequenceFeeds(Intervention.PerSequence ps, int batchSize, Map<String, OnnxTensor> feeds)
+            throws OrtException {
+        int h = config.hiddenSize(), layers = config.numLayers();
+        if (ps.rows().size() != batchSize) {
+            throw RuntimeFailure.badRequest("per-sequence intervention has " + ps.rows().size() + " rows for "
+                    + batchSize + " sequences");
+        }
+        float[] dirs = new float[batchSize * h];
+        float[] adds = new float[layers * batchSize * h];
+        for (int b = 0; b < batchSize; b++) {
+            Intervention.PerSequence.Row row = ps.rows().get(b);
+            if (row.ablation() != null) System.arraycopy(unit(row.ablation()), 0, dirs, b * h, h);
+            if (row.addition() != null) {
+                checkLength(row.addition());
+                System.arraycopy(row.addition(), 0, adds, (row.additionLayer() * batchSize + b) * h, h);
+            }
+        }
+        feeds.put("seq_ablate_dirs", OnnxTensor.createTensor(env, FloatBuffer.wrap(dirs), new long[]{batchSize, h}));
+        feeds.put("seq_add_vecs", OnnxTensor.createTensor(env, FloatBuffer.wrap(adds), new long[]{layers, batchSize, h}));
     }
 
     /** Token ids index the embedding: one out of range would fail deep inside ONNX Runtime. */
