@@ -29,8 +29,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BatchedScoringTest {
 
-    /** Same float32 model and padding on both sides; only kernel summation order differs (see CandidateBatch). */
-    private static final double TOLERANCE = 1e-6;
+    /**
+     * Same float32 model on both sides; only the batch composition, hence kernel summation order, differs
+     * (see CandidateBatch). Measured here: |Δ| ≤ 5.7e-7; 1e-5 leaves room for other thread counts and CPUs
+     * while staying two orders of magnitude below any score difference that could change a selection.
+     */
+    private static final double TOLERANCE = 1e-5;
 
     @Test
     void batchedSweepEqualsNaiveSweep() {
