@@ -1,16 +1,11 @@
 package dev.ortho.cli;
 
-import dev.ortho.core.direction.DirectionFiles;
-import dev.ortho.core.direction.RawTensor;
-import dev.ortho.core.direction.RefusalDirection;
 import dev.ortho.core.eval.RefusalJudge;
 import dev.ortho.core.pipeline.ModelSession;
 import dev.ortho.core.pipeline.RefusalEvaluation;
 import dev.ortho.core.pipeline.RefusalEvaluator;
 import dev.ortho.core.pipeline.ReportFiles;
 import dev.ortho.core.runtime.Intervention;
-import dev.ortho.formats.InvalidInputException;
-import dev.ortho.formats.config.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,8 +15,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -43,18 +36,6 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--n", paramLabel = "N", description = "Use the first N prompts.")
     Integer n;
 
-    @Option(names = "--ablate", paramLabel = "FILE[:TENSOR]", description = "Directional ablation of this direction.")
-    String ablate;
-
-    @Option(names = "--add", paramLabel = "FILE[:TENSOR]", description = "Activation addition of this (raw) direction.")
-    String add;
-
-    @Option(names = "--layer", paramLabel = "L", description = "Layer whose input receives --add.")
-    Integer layer;
-
-    @Option(names = "--coef", paramLabel = "C", defaultValue = "1.0", description = "Coefficient of --add (default ${DEFAULT-VALUE}).")
-    double coef;
-
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Tokens to generate (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
@@ -68,48 +49,22 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the full report (with every completion) as JSON.")
     boolean json;
 
+    @Mixin InterventionOptions intervention;
     @Mixin PromptOptions prompts;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
-
-    /** The intervention of --ablate / --add on a model with config {@code c}, and its label. */
-    static Intervention intervention(String ablate, String add, Integer layer, double coef, ModelConfig c) {
-        if (ablate != null && add != null) throw new InvalidInputException("--ablate and --add cannot be combined");
-        if (add == null && layer != null) throw new InvalidInputException("--layer needs --add");
-        if (ablate != null) {
-            RefusalDirection d = RefusalDirection.of(DirectionFiles.read(ablate), c.hiddenSize(), c.numLayers());
-            List<float[]> rows = new ArrayList<>();
-            for (double[] r : d.unitPerLayer()) rows.add(toFloat(r));
-            return new Intervention.Ablate(rows, false);
-        }
-        if (add != null) {
-            if (layer == null) throw new InvalidInputException("--add needs --layer");
-            if (layer < 0 || layer >= c.numLayers()) throw new InvalidInputException("--layer " + layer + " is outside 0.." + (c.numLayers() - 1));
-            RawTensor t = DirectionFiles.read(add);
-            if (t.values().length != c.hiddenSize())
-                throw new InvalidInputException(t.source(), t.name(), "--add needs one direction of " + c.hiddenSize()
-                        + " values; it has shape " + Arrays.toString(t.shape()));
-            return Intervention.actAdd(toFloat(t.values()), layer, coef);
-        }
-        return Intervention.none();
-    }
-
-    static float[] toFloat(double[] d) {
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
-        return f;
-    }
 
     @Override
     public Integer call() {
         prompts.check();
         List<String> instructions = PromptOptions.limit(prompts.read(promptsFile), n);
         RefusalJudge judge = substrings == null || substrings.isEmpty() ? RefusalJudge.paper() : new RefusalJudge(substrings);
-        String condition = ablate != null ? "ablation" : add != null ? String.format(Locale.ROOT, "actadd %+.2f @ layer %d", coef, layer) : "baseline";
+        String condition = intervention.ablate != null ? "ablation" : intervention.add != null
+                ? String.format(Locale.ROOT, "actadd %+.2f @ layer %d", intervention.coef, intervention.layer) : "baseline";
         long t0 = System.nanoTime();
         RefusalEvaluation e;
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch)) {
-            Intervention iv = intervention(ablate, add, layer, coef, s.runtime().config());
+            Intervention iv = intervention.build(s.runtime().config());
             e = new RefusalEvaluator(s, judge, prompts.refusalIds(s.tokenizer()), maxNewTokens)
                     .evaluate(condition, promptsFile.getFileName().toString(), instructions, iv, StepBar.forTerminal(!prompts.noProgress && !json));
         }

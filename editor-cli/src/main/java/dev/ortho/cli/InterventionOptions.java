@@ -57,7 +57,7 @@ final class InterventionOptions {
         return Intervention.none();
     }
 
-    private static float[] toFloat(double[] d) {
+    static float[] toFloat(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];
         return f;

@@ -116,7 +116,7 @@ final class PipelineRunner {
             report.put("ablate", ReportFiles.map("out", edited.toString(), "edited_tensors", edit.manifest().edits().size(),
                     "untied", edit.plan().untied(), "verify_ok", v.ok(), "verify_failures", v.failures().size()));
 
-            float[] dir = EvalCommand.toFloat(sel.raw());
+            float[] dir = InterventionOptions.toFloat(sel.raw());
             Intervention ablate = Intervention.ablate(dir);
             Intervention addPlus = Intervention.actAdd(dir, sel.layer(), 1.0);
             Intervention addMinus = Intervention.actAdd(dir, sel.layer(), -1.0);

@@ -13,17 +13,12 @@ import dev.ortho.formats.checkpoint.CheckpointWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -49,7 +44,7 @@ class CrashSafetyTest {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < 512; i++) sb.append(i == 0 ? "" : ",").append(Math.sin(0.1 * i));
         Files.writeString(direction, sb.append("]").toString());
-        Map<String, String> before = hashes(model);
+        Map<String, String> before = TreeHashes.of(model);
 
         SplittableRandom rnd = new SplittableRandom(20261122);
         Path outs = Files.createDirectories(tmp.resolve("outs"));
@@ -70,7 +65,7 @@ class CrashSafetyTest {
             CheckpointEditor.ablate(new AblationRequest(model, direction.toString(), parts, false, EditOptions.defaults().withThreads(1),
                     Optional.empty(), Optional.empty(), List.of(), Optional.of(new ShardGroup(g, 3))), ProgressListener.NONE);
         }
-        Map<String, String> partsBefore = hashes(parts);
+        Map<String, String> partsBefore = TreeHashes.of(parts);
         String[] assembleArgs = {"assemble", parts.toString()};
         long assembleWriteMs = calibrate(outs.resolve("calibrate-assemble"), assembleArgs);
         for (int trial = 0; trial < ASSEMBLE_TRIALS; trial++) {
@@ -79,7 +74,7 @@ class CrashSafetyTest {
             if (finished) completed++;
             killedMidway += afterKill(out, model, before, finished,
                     () -> PartAssembler.assemble(List.of(parts), out, true, List.of()));
-            assertEquals(partsBefore, hashes(parts), "assemble must not modify its parts");
+            assertEquals(partsBefore, TreeHashes.of(parts), "assemble must not modify its parts");
         }
         System.out.printf("crash trials: %d, killed before completion: %d (%d of them mid-write, leaving a temporary sibling), completed before the kill: %d%n",
                 ABLATE_TRIALS + ASSEMBLE_TRIALS, ABLATE_TRIALS + ASSEMBLE_TRIALS - completed, killedMidway, completed);
@@ -96,7 +91,7 @@ class CrashSafetyTest {
         } else {
             assertFalse(finished, "the run reported success but left no output");
         }
-        assertEquals(inputHashes, hashes(model), "the input changed");
+        assertEquals(inputHashes, TreeHashes.of(model), "the input changed");
         List<Path> stale = CheckpointWriter.staleTempDirs(out.getParent());
         for (Path p : stale) assertTrue(p.getFileName().toString().startsWith("." + out.getFileName() + ".ortho-tmp-"), p.toString());
         if (!Files.exists(out)) rerun.run();
@@ -155,9 +150,7 @@ class CrashSafetyTest {
     }
 
     private static Process start(Path out, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
-                "-cp", System.getProperty("java.class.path"), OrthoCommand.class.getName()));
+        List<String> cmd = ChildCli.command(List.of("-Xshare:auto"));
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("--out", out.toString()));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -173,16 +166,5 @@ class CrashSafetyTest {
             Thread.sleep(2);
         }
         return System.nanoTime();
-    }
-
-    private static Map<String, String> hashes(Path dir) throws Exception {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                out.put(dir.relativize(p).toString().replace(File.separatorChar, '/'), HexFormat.of().formatHex(md.digest(Files.readAllBytes(p))));
-            }
-        }
-        return out;
     }
 }

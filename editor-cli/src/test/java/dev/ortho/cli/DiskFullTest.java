@@ -5,18 +5,13 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -54,16 +49,14 @@ class DiskFullTest {
         StringBuilder sb = new StringBuilder("[");
         for (int i = 0; i < 512; i++) sb.append(i == 0 ? "" : ",").append(Math.sin(0.3 * i));
         Files.writeString(direction, sb.append("]").toString());
-        Map<String, String> before = hashes(model);
+        Map<String, String> before = TreeHashes.of(model);
         Path mnt = Files.createDirectories(tmp.resolve("small-fs"));
 
         List<String> cmd = new ArrayList<>(List.of("unshare", "-rm", "sh", "-c",
                 "mount -t tmpfs -o size=16m tmpfs \"$0\" || exit 97; \"$@\"; rc=$?; echo \"LEFT:[$(ls -A \"$0\" | tr '\\n' ' ')]\"; exit $rc",
-                mnt.toString(),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(jvmFlags);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), OrthoCommand.class.getName(),
+                mnt.toString()));
+        cmd.addAll(ChildCli.command(jvmFlags));
+        cmd.addAll(List.of(
                 "ablate", model.toString(), "--direction", direction.toString(), "--out", mnt.resolve("out").toString(),
                 "--no-progress"));
         Process p;
@@ -82,18 +75,7 @@ class DiskFullTest {
         assertEquals(3, rc, output);
         assertFalse(output.contains("\tat "), "no stack trace without -v: " + output);
         assertTrue(output.contains("LEFT:[]"), "the small file system must be left empty: " + output);
-        assertEquals(before, hashes(model), "the input changed");
+        assertEquals(before, TreeHashes.of(model), "the input changed");
         return output;
-    }
-
-    private static Map<String, String> hashes(Path dir) throws Exception {
-        Map<String, String> out = new TreeMap<>();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                out.put(dir.relativize(f).toString().replace(File.separatorChar, '/'), HexFormat.of().formatHex(md.digest(Files.readAllBytes(f))));
-            }
-        }
-        return out;
     }
 }

@@ -20,6 +20,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static dev.ortho.fixtures.hostile.HostileBytes.entry;
+import static dev.ortho.fixtures.hostile.HostileBytes.entryBody;
+import static dev.ortho.fixtures.hostile.HostileBytes.headerLengthOnly;
+import static dev.ortho.fixtures.hostile.HostileBytes.safetensors;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -51,25 +55,25 @@ class HostileInputTest {
         List<Arguments> c = new ArrayList<>();
         // ---- safetensors headers and data
         c.add(hostile("truncated file", "too short", t -> t.weights(new byte[]{1, 2, 3})));
-        c.add(hostile("header length past EOF", "runs past the end of the file", t -> t.weights(lengthOnly(1000, 20))));
-        c.add(hostile("header length 2^63", "exceeds the limit", t -> t.weights(lengthOnly(Long.MIN_VALUE, 20))));
-        c.add(hostile("header length 100 MiB + 1", "exceeds the limit", t -> t.weights(lengthOnly((100L << 20) + 1, 20))));
-        c.add(hostile("invalid JSON", "not valid JSON", t -> t.weights(st("{\"a\":", new byte[0]))));
-        c.add(hostile("non-object header", "not a JSON object", t -> t.weights(st("[1,2,3]", new byte[0]))));
-        c.add(hostile("invalid UTF-8", "not valid UTF-8", t -> t.weights(st(new byte[]{'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'}, new byte[0]))));
-        c.add(hostile("deeply nested JSON", "is not an object", t -> t.weights(st("{\"a\":" + "[".repeat(200) + "]".repeat(200) + "}", new byte[0]))));
-        c.add(hostile("NaN literal", "not valid JSON", t -> t.weights(st("{\"a\":{\"dtype\":\"F32\",\"shape\":[NaN],\"data_offsets\":[0,4]}}", new byte[4]))));
-        c.add(hostile("unknown dtype", "unknown dtype 'F33'", t -> t.weights(st(entry("w", "F33", "[1]", 0, 4), new byte[4]))));
-        c.add(hostile("shape x dtype != length", "needs 8", t -> t.weights(st(entry("w", "F32", "[2]", 0, 4), new byte[4]))));
-        c.add(hostile("overlapping ranges", "overlap", t -> t.weights(st("{" + entryBody("a", "F32", "[2]", 0, 8) + "," + entryBody("b", "F32", "[2]", 4, 12) + "}", new byte[12]))));
-        c.add(hostile("range past EOF", "past the end of the data section", t -> t.weights(st(entry("w", "F32", "[4]", 0, 16), new byte[8]))));
-        c.add(hostile("duplicate names", "Duplicate field", t -> t.weights(st("{" + entryBody("a", "F32", "[1]", 0, 4) + "," + entryBody("a", "F32", "[1]", 4, 8) + "}", new byte[8]))));
-        c.add(hostile("metadata value not a string", "is not a string", t -> t.weights(st("{\"__metadata__\":{\"format\":1}," + entryBody("w", "F32", "[1]", 0, 4) + "}", new byte[4]))));
-        c.add(hostile("negative shape", "negative", t -> t.weights(st(entry("w", "F32", "[-1]", 0, 4), new byte[4]))));
-        c.add(hostile("offsets end before begin", "end before they begin", t -> t.weights(st(entry("w", "F32", "[1]", 8, 4), new byte[8]))));
-        c.add(hostile("shape overflow", "overflows", t -> t.weights(st(entry("w", "F32", "[4294967296,4294967296]", 0, 4), new byte[4]))));
-        c.add(hostile("gap in data", "gap", t -> t.weights(st(entry("w", "F32", "[1]", 4, 8), new byte[8]))));
-        c.add(hostile("unexpected entry key", "unexpected key 'evil'", t -> t.weights(st("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"evil\":1}}", new byte[4]))));
+        c.add(hostile("header length past EOF", "runs past the end of the file", t -> t.weights(headerLengthOnly(1000, 20))));
+        c.add(hostile("header length 2^63", "exceeds the limit", t -> t.weights(headerLengthOnly(Long.MIN_VALUE, 20))));
+        c.add(hostile("header length 100 MiB + 1", "exceeds the limit", t -> t.weights(headerLengthOnly((100L << 20) + 1, 20))));
+        c.add(hostile("invalid JSON", "not valid JSON", t -> t.weights(safetensors("{\"a\":", new byte[0]))));
+        c.add(hostile("non-object header", "not a JSON object", t -> t.weights(safetensors("[1,2,3]", new byte[0]))));
+        c.add(hostile("invalid UTF-8", "not valid UTF-8", t -> t.weights(safetensors(new byte[]{'{', '"', (byte) 0xC3, (byte) 0x28, '"', ':', '1', '}'}, new byte[0]))));
+        c.add(hostile("deeply nested JSON", "is not an object", t -> t.weights(safetensors("{\"a\":" + "[".repeat(200) + "]".repeat(200) + "}", new byte[0]))));
+        c.add(hostile("NaN literal", "not valid JSON", t -> t.weights(safetensors("{\"a\":{\"dtype\":\"F32\",\"shape\":[NaN],\"data_offsets\":[0,4]}}", new byte[4]))));
+        c.add(hostile("unknown dtype", "unknown dtype 'F33'", t -> t.weights(safetensors(entry("w", "F33", "[1]", 0, 4), new byte[4]))));
+        c.add(hostile("shape x dtype != length", "needs 8", t -> t.weights(safetensors(entry("w", "F32", "[2]", 0, 4), new byte[4]))));
+        c.add(hostile("overlapping ranges", "overlap", t -> t.weights(safetensors("{" + entryBody("a", "F32", "[2]", 0, 8) + "," + entryBody("b", "F32", "[2]", 4, 12) + "}", new byte[12]))));
+        c.add(hostile("range past EOF", "past the end of the data section", t -> t.weights(safetensors(entry("w", "F32", "[4]", 0, 16), new byte[8]))));
+        c.add(hostile("duplicate names", "Duplicate field", t -> t.weights(safetensors("{" + entryBody("a", "F32", "[1]", 0, 4) + "," + entryBody("a", "F32", "[1]", 4, 8) + "}", new byte[8]))));
+        c.add(hostile("metadata value not a string", "is not a string", t -> t.weights(safetensors("{\"__metadata__\":{\"format\":1}," + entryBody("w", "F32", "[1]", 0, 4) + "}", new byte[4]))));
+        c.add(hostile("negative shape", "negative", t -> t.weights(safetensors(entry("w", "F32", "[-1]", 0, 4), new byte[4]))));
+        c.add(hostile("offsets end before begin", "end before they begin", t -> t.weights(safetensors(entry("w", "F32", "[1]", 8, 4), new byte[8]))));
+        c.add(hostile("shape overflow", "overflows", t -> t.weights(safetensors(entry("w", "F32", "[4294967296,4294967296]", 0, 4), new byte[4]))));
+        c.add(hostile("gap in data", "gap", t -> t.weights(safetensors(entry("w", "F32", "[1]", 4, 8), new byte[8]))));
+        c.add(hostile("unexpected entry key", "unexpected key 'evil'", t -> t.weights(safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"evil\":1}}", new byte[4]))));
         // ---- shard index
         c.add(hostile("index names a missing shard", "does not exist", t -> t.index("{\"weight_map\":{\"w\":\"model-00009.safetensors\"}}")));
         c.add(hostile("index ../ path", "subdirectory", t -> t.index("{\"weight_map\":{\"w\":\"../model/model.safetensors\"}}")));
@@ -122,12 +126,12 @@ class HostileInputTest {
         c.add(hostile("unknown --arch", "unknown architecture 'nope'", t -> t.args("--arch", "nope")));
         // ---- more safetensors structure
         c.add(hostile("empty file", "too short", t -> t.weights(new byte[0])));
-        c.add(hostile("header length zero", "too short", t -> t.weights(lengthOnly(0, 8))));
-        c.add(hostile("trailing bytes after the header JSON", "not valid JSON", t -> t.weights(st(entry("w", "F32", "[1]", 0, 4) + "}}", new byte[4]))));
-        c.add(hostile("data_offsets with three numbers", "data_offsets", t -> t.weights(st("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", new byte[8]))));
-        c.add(hostile("shape not a list", "shape", t -> t.weights(st("{\"w\":{\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,16]}}", new byte[16]))));
-        c.add(hostile("dtype not a string", "dtype", t -> t.weights(st("{\"w\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]))));
-        c.add(hostile("fractional shape", "shape", t -> t.weights(st(entry("w", "F32", "[1.5]", 0, 4), new byte[4]))));
+        c.add(hostile("header length zero", "too short", t -> t.weights(headerLengthOnly(0, 8))));
+        c.add(hostile("trailing bytes after the header JSON", "not valid JSON", t -> t.weights(safetensors(entry("w", "F32", "[1]", 0, 4) + "}}", new byte[4]))));
+        c.add(hostile("data_offsets with three numbers", "data_offsets", t -> t.weights(safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4,8]}}", new byte[8]))));
+        c.add(hostile("shape not a list", "shape", t -> t.weights(safetensors("{\"w\":{\"dtype\":\"F32\",\"shape\":4,\"data_offsets\":[0,16]}}", new byte[16]))));
+        c.add(hostile("dtype not a string", "dtype", t -> t.weights(safetensors("{\"w\":{\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]))));
+        c.add(hostile("fractional shape", "shape", t -> t.weights(safetensors(entry("w", "F32", "[1.5]", 0, 4), new byte[4]))));
         // ---- sharded checkpoints
         c.add(hostile("truncated shard", "past the end", t -> {
             t.resharded();
@@ -167,7 +171,7 @@ class HostileInputTest {
         }));
         c.add(hostile("direction safetensors with an integer tensor", "I32", t -> {
             Path p = t.tmp.resolve("ints.safetensors");
-            Files.write(p, st(entry("r", "I32", "[" + FixtureArch.HIDDEN + "]", 0, 4L * FixtureArch.HIDDEN), new byte[4 * FixtureArch.HIDDEN]));
+            Files.write(p, safetensors(entry("r", "I32", "[" + FixtureArch.HIDDEN + "]", 0, 4L * FixtureArch.HIDDEN), new byte[4 * FixtureArch.HIDDEN]));
             return List.of("--direction", p.toString());
         }));
         // ---- command-line arguments
@@ -283,14 +287,4 @@ class HostileInputTest {
         HostileBytes.maliciousPt(pt, module, function, "open('" + tmp.resolve("pwned") + "','w')");
         return List.of("--direction", pt.toString());
     }
-
-    static byte[] lengthOnly(long n, int extra) { return HostileBytes.headerLengthOnly(n, extra); }
-
-    static byte[] st(String header, byte[] data) { return HostileBytes.safetensors(header, data); }
-
-    static byte[] st(byte[] header, byte[] data) { return HostileBytes.safetensors(header, data); }
-
-    static String entry(String name, String dtype, String shape, long b, long e) { return HostileBytes.entry(name, dtype, shape, b, e); }
-
-    static String entryBody(String name, String dtype, String shape, long b, long e) { return HostileBytes.entryBody(name, dtype, shape, b, e); }
 }

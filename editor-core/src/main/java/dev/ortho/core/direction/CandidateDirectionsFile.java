@@ -1,17 +1,6 @@
 package dev.ortho.core.direction;
 
-import dev.ortho.formats.OrthoIoException;
-import dev.ortho.formats.safetensors.DType;
-import dev.ortho.formats.safetensors.SafetensorsWriter;
-import dev.ortho.formats.safetensors.TensorLayout;
-
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,43 +31,9 @@ public final class CandidateDirectionsFile {
         meta.put("num_layers", Integer.toString(candidates.layers()));
         meta.put("norm", Double.toString(candidates.norm(position, layer)));
         extraMetadata.forEach(meta::putIfAbsent);
-        List<TensorLayout> layout = List.of(
-                new TensorLayout("direction", DType.F64, List.of((long) candidates.hidden())),
-                new TensorLayout("mean_diffs", DType.F64,
-                        List.of((long) candidates.positions(), (long) candidates.layers(), (long) candidates.hidden())));
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp;
-        try {
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-            Files.delete(tmp); // the writer creates the file itself (CREATE_NEW)
-        } catch (IOException e) {
-            throw new OrthoIoException(file, "cannot create a temporary file beside the output", e);
-        }
-        try {
-            try (SafetensorsWriter w = SafetensorsWriter.create(tmp, meta, layout, false)) {
-                w.write(doubles(direction));
-                w.write(doubles(candidates.values()));
-                w.finish();
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new OrthoIoException(file, "cannot write the direction file", e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort: the name marks it as ours
-            }
-        }
-    }
-
-    private static ByteBuffer doubles(double[] v) {
-        ByteBuffer b = ByteBuffer.allocate(v.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (double d : v) b.putDouble(d);
-        return b.flip();
+        long[] table = {candidates.positions(), candidates.layers(), candidates.hidden()};
+        Float64TensorFile.write(file, meta, List.of(
+                new Float64TensorFile.Tensor("direction", new long[]{candidates.hidden()}, direction),
+                new Float64TensorFile.Tensor("mean_diffs", table, candidates.values())), "direction file");
     }
 }

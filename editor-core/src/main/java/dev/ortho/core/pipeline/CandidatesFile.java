@@ -2,20 +2,14 @@ package dev.ortho.core.pipeline;
 
 import dev.ortho.core.direction.CandidateDirections;
 import dev.ortho.core.direction.DirectionFiles;
+import dev.ortho.core.direction.Float64TensorFile;
 import dev.ortho.core.direction.RawTensor;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
-import dev.ortho.formats.safetensors.DType;
-import dev.ortho.formats.safetensors.SafetensorsWriter;
-import dev.ortho.formats.safetensors.TensorLayout;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,39 +32,13 @@ public final class CandidatesFile {
         meta.put("n_eoi", Integer.toString(c.positions()));
         meta.put("num_layers", Integer.toString(c.layers()));
         metadata.forEach(meta::putIfAbsent);
-        List<TensorLayout> layout = List.of(new TensorLayout(TENSOR, DType.F64,
-                List.of((long) c.positions(), (long) c.layers(), (long) c.hidden())));
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-            Files.delete(tmp);
+            Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new OrthoIoException(file, "cannot create a temporary file beside the output", e);
         }
-        try {
-            try (SafetensorsWriter w = SafetensorsWriter.create(tmp, meta, layout, false)) {
-                double[] v = c.values();
-                ByteBuffer b = ByteBuffer.allocate(v.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                for (double d : v) b.putDouble(d);
-                w.write(b.flip());
-                w.finish();
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new OrthoIoException(file, "cannot write the candidates file", e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }
+        Float64TensorFile.write(file, meta, List.of(new Float64TensorFile.Tensor(TENSOR,
+                new long[]{c.positions(), c.layers(), c.hidden()}, c.values())), "candidates file");
     }
 
     /** Reads {@code mean_diffs} from a file written by {@link #write} or by {@code ortho select} / the paper's layout. */

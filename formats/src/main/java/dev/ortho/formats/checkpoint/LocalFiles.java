@@ -19,8 +19,7 @@ final class LocalFiles {
     static boolean belongs(Path realDir, Path real) {
         Path parent = real.getParent();
         if (parent == null) return false;
-        if (parent.equals(realDir)) return true;
-        return hubBlobs(realDir) != null && parent.equals(hubBlobs(realDir));
+        return parent.equals(realDir) || parent.equals(hubBlobs(realDir));
     }
 
     /** The blobs directory of the hub repository whose snapshot {@code realDir} is, or null. */
