@@ -81,7 +81,7 @@ final class PipelineRunner {
 
             long t = System.nanoTime();
             Extraction x = new DirectionExtractor(s, refusal, plan.filter()).extract(harmfulTrain, harmlessTrain, progress);
-            CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), new LinkedHashMap<>());
+            CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), x.harmlessMeans(), new LinkedHashMap<>());
             lap("extract", t);
             report.put("extract", ReportFiles.map("harmful_kept", x.keptHarmful().length, "harmless_kept", x.keptHarmless().length));
 
