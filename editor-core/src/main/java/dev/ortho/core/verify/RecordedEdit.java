@@ -3,6 +3,8 @@ package dev.ortho.core.verify;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ortho.core.edit.LayerSelection;
 import dev.ortho.core.edit.TiedPolicy;
+import dev.ortho.core.provenance.FileDigest;
+import dev.ortho.core.provenance.Manifest;
 import dev.ortho.core.provenance.ManifestJson;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
@@ -38,11 +40,12 @@ import java.util.Set;
  * @param bases            per layer (or one global) the orthonormal directions removed
  * @param perLayer         whether {@code bases} is per layer
  * @param entries          the manifest's {@code edits}, by name (what it CLAIMS, to be compared with the plan)
+ * @param outputs          the files the manifest lists, with size and SHA-256
  */
 public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
                            boolean tied, boolean untied, boolean allowApproximate, boolean approximate,
                            boolean normPreserving, Map<String, LayerKernel> kernels, List<List<double[]>> bases,
-                           boolean perLayer, Map<String, Entry> entries) {
+                           boolean perLayer, Map<String, Entry> entries, List<FileDigest> outputs) {
 
     /** One {@code edits[i]} entry of the manifest. */
     public record Entry(String name, String file, String role, int layer, String dtype, List<Long> shape, String layout,
@@ -73,6 +76,9 @@ public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set
     }
 
     public static RecordedEdit read(Path manifestFile) {
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new InvalidInputException(manifestFile, null, "no " + Manifest.FILE_NAME + " here: not an Ortho output (or it was removed)");
+        }
         JsonNode root;
         try {
             root = ManifestJson.mapper().readTree(Files.readAllBytes(manifestFile));
@@ -80,6 +86,9 @@ public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set
             throw bad(manifestFile, "not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new OrthoIoException(manifestFile, "cannot read manifest", e);
+        }
+        if (!Manifest.FORMAT.equals(root.path("format").asText(null))) {
+            throw bad(manifestFile, "not an " + Manifest.FORMAT + " manifest");
         }
         JsonNode p = object(root, "parameters", manifestFile);
         JsonNode d = object(root, "direction", manifestFile);
@@ -109,10 +118,15 @@ public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set
                     e.path("frobenius_after").asDouble(Double.NaN));
             if (entries.put(name, entry) != null) throw bad(manifestFile, "edits lists '" + name + "' twice");
         }
+        List<FileDigest> outputs = new ArrayList<>();
+        for (JsonNode f : array(root, "outputs", manifestFile)) {
+            outputs.add(new FileDigest(text(f, "path", manifestFile), f.path("size").asLong(-1),
+                    f.hasNonNull("sha256") ? f.get("sha256").asText() : null));
+        }
         return new RecordedEdit(arch, alpha, layers, components, policy, p.path("tied").asBoolean(false),
                 p.path("untied").asBoolean(false), p.path("allow_approximate").asBoolean(false),
                 p.path("approximate").asBoolean(false), p.path("norm_preserving").asBoolean(false), kernels, bases,
-                perLayer, entries);
+                perLayer, entries, List.copyOf(outputs));
     }
 
     /** {@code direction.unit}: a list of vectors (one direction per layer or one global), or of lists of k vectors. */

@@ -8,7 +8,6 @@ import dev.ortho.core.edit.Sha256Hex;
 import dev.ortho.core.edit.TiedPolicy;
 import dev.ortho.core.provenance.FileDigest;
 import dev.ortho.core.provenance.Manifest;
-import dev.ortho.core.provenance.ManifestJson;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.Checkpoint;
@@ -72,7 +71,6 @@ public final class Verifier {
     public static VerifyReport verify(Path edited, Optional<Path> original, Optional<Path> archSpecFile, int threads) {
         Path dir = Files.isDirectory(edited) ? edited : edited.toAbsolutePath().getParent();
         Path manifestFile = dir.resolve(Manifest.FILE_NAME);
-        Manifest manifest = ManifestJson.read(manifestFile);
         RecordedEdit rec = RecordedEdit.read(manifestFile);
         ArchRegistry registry = ArchRegistry.builtin();
         if (archSpecFile.isPresent()) registry = registry.with(archSpecFile.get());
@@ -80,7 +78,7 @@ public final class Verifier {
                 "the edit used architecture '" + rec.arch() + "', which is not built in: pass its spec with --arch-spec FILE"));
 
         List<CheckResult> checks = new ArrayList<>();
-        checkFiles(dir, manifest, checks);
+        checkFiles(dir, rec.outputs(), checks);
         Checkpoint opened;
         try {
             opened = Checkpoint.open(dir);
@@ -127,10 +125,10 @@ public final class Verifier {
 
     // ------------------------------------------------------------------ hashes and file set
 
-    private static void checkFiles(Path dir, Manifest m, List<CheckResult> checks) {
+    private static void checkFiles(Path dir, List<FileDigest> outputs, List<CheckResult> checks) {
         Set<String> listed = new HashSet<>();
         Path root = dir.toAbsolutePath().normalize();
-        for (FileDigest f : m.outputs()) {
+        for (FileDigest f : outputs) {
             listed.add(f.path());
             Path p = root.resolve(f.path()).normalize();
             if (!p.startsWith(root) || !Files.isRegularFile(p) || Files.isSymbolicLink(p)) {
