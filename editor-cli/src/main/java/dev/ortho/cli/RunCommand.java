@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "run", description = {
         "The whole pipeline: extract -> select -> ablate (weight orthogonalization) -> verify -> compare -> eval.",
-        "Without --harmful-val/--harmful-test (and the harmless ones), each file is split in file order: the first 60 %",
-        "train the direction, the next 20 % select it, the rest test it. Writes OUT/report.html (self-contained),",
+        "Without --harmful-val/--harmful-test (and the harmless ones), each file is split in file order: the first 60 %%",
+        "train the direction, the next 20 %% select it, the rest test it. Writes OUT/report.html (self-contained),",
         "OUT/report.json, the candidates, the selected direction and the edited checkpoint OUT/model."})
 final class RunCommand implements Callable<Integer> {
 
