@@ -69,6 +69,7 @@ public final class Verifier {
      * @param archSpecFile the user spec the edit was made with, when the manifest's arch is not built in
      */
     public static VerifyReport verify(Path edited, Optional<Path> original, Optional<Path> archSpecFile, int threads) {
+        if (!Files.exists(edited)) throw new InvalidInputException(edited, null, "does not exist");
         Path dir = Files.isDirectory(edited) ? edited : edited.toAbsolutePath().getParent();
         Path manifestFile = dir.resolve(Manifest.FILE_NAME);
         RecordedEdit rec = RecordedEdit.read(manifestFile);
