@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  */
 final class EditReplanner {
 
-    private static final Pattern ATTENTION = Pattern.compile(".*(attn|attention|o_proj|out_proj).*");
+    /** EDIT-MATH: o_proj's bias follows attn, down_proj's mlp; told apart by name, as the editor does. */
+    private static final Pattern ATTENTION = Pattern.compile(".*(attn|attention|o_proj).*");
 
     private EditReplanner() {}
 
@@ -83,7 +84,7 @@ final class EditReplanner {
         return switch (role) {
             case ATTN_OUT -> "attn";
             case MLP_OUT, EXPERT_OUT -> "mlp";
-            case WRITER_BIAS -> ATTENTION.matcher(name).matches() ? "attn" : "mlp";
+            case WRITER_BIAS -> ATTENTION.matcher(name.toLowerCase(java.util.Locale.ROOT)).matches() ? "attn" : "mlp";
             default -> "embed";
         };
     }

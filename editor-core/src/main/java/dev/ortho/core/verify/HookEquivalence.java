@@ -35,30 +35,47 @@ public record HookEquivalence(boolean applicable, double maxAbsLogitDiff, double
     }
 
     /**
+     * What decides whether the equivalence is expected, taken from a manifest.
+     *
+     * @param dtypes stored types of the edited tensors
+     */
+    public record Conditions(String arch, boolean approximate, boolean tied, boolean untied, String tiedPolicy, double alpha,
+                             boolean everyLayerAndWriter, List<String> dtypes) {
+
+        public static Conditions of(Manifest m) {
+            EditParameters p = m.parameters();
+            return new Conditions(p.arch(), p.approximate(), p.tied(), p.untied(), p.tiedEmbeddings(), p.alpha(),
+                    p.layers().equals("all") && p.components().containsAll(List.of("embed", "attn", "mlp", "bias")),
+                    m.edits().stream().map(EditedTensor::dtype).distinct().toList());
+        }
+    }
+
+    public static HookEquivalence judge(Manifest manifest, double maxAbsLogitDiff, double maxAbsLogit) {
+        return judge(Conditions.of(manifest), maxAbsLogitDiff, maxAbsLogit);
+    }
+
+    /**
      * @param maxAbsLogit largest |logit| of the hooked original, the scale of 16-bit rounding effects
      */
-    public static HookEquivalence judge(Manifest manifest, double maxAbsLogitDiff, double maxAbsLogit) {
-        EditParameters p = manifest.parameters();
+    public static HookEquivalence judge(Conditions c, double maxAbsLogitDiff, double maxAbsLogit) {
         String notExpected = null;
-        if (p.approximate()) notExpected = "post-norm writers (" + p.arch() + "): a weight edit only approximates ablation";
-        else if (p.tied() && !p.untied()) notExpected = "tied head with --tied-embeddings " + p.tiedEmbeddings()
+        if (c.approximate()) notExpected = "post-norm writers (" + c.arch() + "): a weight edit only approximates ablation";
+        else if (c.tied() && !c.untied()) notExpected = "tied head with --tied-embeddings " + c.tiedPolicy()
                 + ": the head is edited (or the embedding is not), which ablation does not do";
-        else if (p.alpha() != 1.0) notExpected = "alpha " + p.alpha() + " is not a full removal";
-        else if (!p.layers().equals("all") || !p.components().containsAll(List.of("embed", "attn", "mlp", "bias"))) {
-            notExpected = "only some layers or writer kinds were edited";
-        }
+        else if (c.alpha() != 1.0) notExpected = "alpha " + c.alpha() + " is not a full removal";
+        else if (!c.everyLayerAndWriter()) notExpected = "only some layers or writer kinds were edited";
         if (notExpected != null) return new HookEquivalence(false, maxAbsLogitDiff, Double.NaN, notExpected);
         double u = 0;
         String widest = "F32";
-        for (EditedTensor e : manifest.edits()) {
-            double ue = switch (DType.fromHeaderName(e.dtype()).orElse(DType.F32)) {
+        for (String dtype : c.dtypes()) {
+            double ue = switch (DType.fromHeaderName(dtype).orElse(DType.F32)) {
                 case BF16 -> 0x1p-9;
                 case F16 -> 0x1p-12;
                 default -> 0;
             };
             if (ue > u) {
                 u = ue;
-                widest = e.dtype();
+                widest = dtype;
             }
         }
         double tol = F32_TOLERANCE + 4 * u * maxAbsLogit;

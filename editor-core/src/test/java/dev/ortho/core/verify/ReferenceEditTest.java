@@ -2,10 +2,6 @@ package dev.ortho.core.verify;
 
 import dev.ortho.core.arch.Role;
 import dev.ortho.core.edit.ProjectionLayout;
-import dev.ortho.core.provenance.DirectionRecord;
-import dev.ortho.core.provenance.EditParameters;
-import dev.ortho.core.provenance.EditedTensor;
-import dev.ortho.core.provenance.Manifest;
 import dev.ortho.formats.safetensors.DType;
 import org.junit.jupiter.api.Test;
 
@@ -79,7 +75,7 @@ class ReferenceEditTest {
 
     @Test
     void hookEquivalenceIsJudgedOnlyWhereItIsExpected() {
-        Manifest full = manifest(false, false, false, 1.0, "F32");
+        HookEquivalence.Conditions full = manifest(false, false, false, 1.0, "F32");
         assertTrue(HookEquivalence.judge(full, 4e-6, 10).ok());
         HookEquivalence bad = HookEquivalence.judge(full, 0.5, 10);
         assertTrue(bad.applicable());
@@ -95,12 +91,8 @@ class ReferenceEditTest {
         assertEquals(1e-3 + 4 * 0x1p-9 * 10, bf16.tolerance(), 1e-15);
     }
 
-    private static Manifest manifest(boolean tied, boolean untied, boolean approximate, double alpha, String dtype) {
-        EditParameters p = new EditParameters("llama", alpha, "all", List.of("embed", "attn", "mlp", "bias"),
-                untied ? "untie" : "edit-both", tied, untied, approximate, approximate, 1, "scalar", "sha256");
-        EditedTensor e = new EditedTensor("w", "model.safetensors", "MLP_OUT", 0, dtype, List.of(4L, 4L), "COLUMNS", 1, 1, 0);
-        return new Manifest(Manifest.FORMAT, null, null, List.of(), "ablate", List.of(),
-                new DirectionRecord("d", null, null, "F32", List.of(4L), false, List.of(1.0), false, List.of(new double[4])),
-                p, List.of(e), List.of(), List.of(), null);
+    private static HookEquivalence.Conditions manifest(boolean tied, boolean untied, boolean approximate, double alpha, String dtype) {
+        return new HookEquivalence.Conditions("llama", approximate, tied, untied, untied ? "untie" : "edit-both", alpha, true,
+                List.of(dtype));
     }
 }
