@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
                 maxNewTokens, 32, threads, "untie");
         Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!json), ProgressBar.forTerminal(!json)).run();
         RunCommand.print(spec.commandLine().getOut(), report, out, json);
-        return 0;
+        return RunCommand.exitCode(report);
     }
 
     private static void copy(String resource, Path target) {

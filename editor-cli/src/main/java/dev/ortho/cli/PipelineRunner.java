@@ -21,6 +21,8 @@ import dev.ortho.core.pipeline.ReportFiles;
 import dev.ortho.core.pipeline.StepProgress;
 import dev.ortho.core.runtime.ForwardResult;
 import dev.ortho.core.runtime.Intervention;
+import dev.ortho.core.verify.CheckResult;
+import dev.ortho.core.verify.HookEquivalence;
 import dev.ortho.core.verify.Verifier;
 import dev.ortho.core.verify.VerifyReport;
 import dev.ortho.formats.InvalidInputException;
@@ -48,6 +50,13 @@ final class PipelineRunner {
     private final StepProgress progress;
     private final ProgressListener editProgress;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
+
+    /** How the edited checkpoint is verified against the original: a seam tests use to force a failure. */
+    interface EditVerification {
+        VerifyReport verify(Path edited, Path original, int threads);
+    }
+
+    static EditVerification verification = (edited, original, threads) -> Verifier.verify(edited, Optional.of(original), threads);
 
     PipelineRunner(RunPlan plan, StepProgress progress, ProgressListener editProgress) {
         this.plan = plan;
@@ -111,10 +120,13 @@ final class PipelineRunner {
                     edited, plan.force(), eo, Optional.empty(), Optional.empty(), AblateCommand.commandLine()), editProgress);
             lap("ablate", t);
             t = System.nanoTime();
-            VerifyReport v = Verifier.verify(edited, Optional.of(plan.model()), eo.threads());
+            VerifyReport v = verification.verify(edited, plan.model(), eo.threads());
             lap("verify", t);
             report.put("ablate", ReportFiles.map("out", edited.toString(), "edited_tensors", edit.manifest().edits().size(),
                     "untied", edit.plan().untied(), "verify_ok", v.ok(), "verify_failures", v.failures().size()));
+            report.put("verification", ReportFiles.map("ok", v.ok(), "checks", v.checks().size(), "failed", v.failures().size(),
+                    "not_applicable", v.notApplicable().size(), "failures", v.failures().stream().limit(20)
+                            .map(c -> c.kind() + " " + c.subject() + ": " + c.detail()).toList()));
 
             float[] dir = InterventionOptions.toFloat(sel.raw());
             Intervention ablate = Intervention.ablate(dir);
@@ -148,6 +160,12 @@ final class PipelineRunner {
                 compare.put("max_abs_logit_diff_edited_vs_hook_harmful", maxAbs(editHarmful, hookHarmful));
                 compare.put("max_abs_logit_diff_edited_vs_hook_harmless", maxAbs(editHarmless, hookHarmless));
                 compare.put("kl_edited_vs_hook_harmful_mean", mean(kls(hookHarmful, editHarmful)));
+                double diff = Math.max(maxAbs(editHarmful, hookHarmful), maxAbs(editHarmless, hookHarmless));
+                double scale = Math.max(maxAbs(hookHarmful), maxAbs(hookHarmless));
+                HookEquivalence eq = HookEquivalence.judge(edit.manifest(), diff, scale);
+                report.put("equivalence", ReportFiles.map("applicable", eq.applicable(), "ok", eq.ok(),
+                        "max_abs_logit_diff_edited_vs_hook", diff, "tolerance", eq.applicable() ? eq.tolerance() : null,
+                        "max_abs_logit_hook", scale, "reason", eq.reason()));
                 lap("compare", t);
                 t = System.nanoTime();
                 RefusalEvaluator ee = new RefusalEvaluator(e, RefusalJudge.paper(), refusal, plan.maxNewTokens());
@@ -206,6 +224,12 @@ final class PipelineRunner {
         double m = 0;
         for (int i = 0; i < a.size(); i++)
             for (int v = 0; v < a.get(i).length; v++) m = Math.max(m, Math.abs(a.get(i)[v] - b.get(i)[v]));
+        return m;
+    }
+
+    private static double maxAbs(List<float[]> a) {
+        double m = 0;
+        for (float[] x : a) for (float v : x) m = Math.max(m, Math.abs(v));
         return m;
     }
 

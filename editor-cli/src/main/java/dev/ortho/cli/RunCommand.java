@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "run", description = {
         "The whole pipeline: extract -> select -> ablate (weight orthogonalization) -> verify -> compare -> eval.",
-        "Without --harmful-val/--harmful-test (and the harmless ones), each file is split in file order: the first 60 %",
-        "train the direction, the next 20 % select it, the rest test it. Writes OUT/report.html (self-contained),",
+        "Without --harmful-val/--harmful-test (and the harmless ones), each file is split in file order: the first 60 %%",
+        "train the direction, the next 20 %% select it, the rest test it. Writes OUT/report.html (self-contained),",
         "OUT/report.json, the candidates, the selected direction and the edited checkpoint OUT/model."})
 final class RunCommand implements Callable<Integer> {
 
@@ -74,12 +74,39 @@ final class RunCommand implements Callable<Integer> {
         }
         Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!prompts.noProgress && !json), ProgressBar.forTerminal(!prompts.noProgress && !json)).run();
         print(spec.commandLine().getOut(), report, out, json);
-        return 0;
+        return exitCode(report);
+    }
+
+    /** 1 when the edited checkpoint failed verification or differs from hook ablation beyond the tolerance. */
+    @SuppressWarnings("unchecked")
+    static int exitCode(Map<String, Object> report) {
+        boolean verified = Boolean.TRUE.equals(((Map<String, Object>) report.get("verification")).get("ok"));
+        boolean equivalent = Boolean.TRUE.equals(((Map<String, Object>) report.get("equivalence")).get("ok"));
+        return verified && equivalent ? 0 : OrthoCommand.EXIT_VERIFY_FAILED;
     }
 
     private RunPlan plan(List<String> ht, List<String> lt, List<String> hv, List<String> lv, List<String> hx, List<String> lx) {
         return new RunPlan(model, out, force, ht, lt, hv, lv, hx, lx, prompts.refusalTokens, !noFilter, 0.2, 0.1, 0.0,
                 maxNewTokens, prompts.batch, prompts.threads, tied);
+    }
+
+    /** The verification verdict and the weight-edit-vs-hook equivalence, each in one line (failures listed). */
+    @SuppressWarnings("unchecked")
+    static void printChecks(PrintWriter w, Map<String, Object> report) {
+        Map<String, Object> v = (Map<String, Object>) report.get("verification");
+        boolean ok = Boolean.TRUE.equals(v.get("ok"));
+        w.printf(Locale.ROOT, "Verification of the edited checkpoint (ortho verify --original): %s, %s checks, %s failed, %s not applicable%n",
+                ok ? "VERIFIED" : "FAILED", v.get("checks"), v.get("failed"), v.get("not_applicable"));
+        for (String f : (List<String>) v.get("failures")) w.println("  FAIL " + f);
+        Map<String, Object> e = (Map<String, Object>) report.get("equivalence");
+        double diff = ((Number) e.get("max_abs_logit_diff_edited_vs_hook")).doubleValue();
+        if (!Boolean.TRUE.equals(e.get("applicable"))) {
+            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g; equivalence not applicable: %s%n", diff, e.get("reason"));
+        } else {
+            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g, tolerance %.3g (%s): %s%n", diff,
+                    ((Number) e.get("tolerance")).doubleValue(), e.get("reason"),
+                    Boolean.TRUE.equals(e.get("ok")) ? "EQUIVALENT" : "NOT EQUIVALENT");
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -108,6 +135,7 @@ final class RunCommand implements Callable<Integer> {
         w.println();
         w.printf(Locale.ROOT, "First-token KL on harmless test, edited vs original: %.4f; max |logit edited - hook ablation|: %.3g%n",
                 (Double) cmp.get("kl_edited_vs_original_harmless_mean"), (Double) cmp.get("max_abs_logit_diff_edited_vs_hook_harmful"));
+        printChecks(w, report);
         double total = ((Map<String, Double>) report.get("seconds")).values().stream().mapToDouble(Double::doubleValue).sum();
         w.printf(Locale.ROOT, "Pipeline time: %.1f s. Report: %s%n", total, out.resolve("report.html"));
         w.flush();

@@ -5,7 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,6 +39,9 @@ class DemoTest {
         System.out.printf("ortho demo: %.1f s%n%s", secs, r.out());
         assertEquals(0, r.exit(), r.err());
         String t = r.out();
+        assertTrue(t.contains("Verification of the edited checkpoint (ortho verify --original): VERIFIED"), t);
+        assertTrue(Pattern.compile("Weight edit vs hook ablation: max \\|dlogit\\| \\S+, tolerance \\S+ \\(BF16 weights.*\\): EQUIVALENT")
+                .matcher(t).find(), t);
         double before = row(t, "baseline", 1), after = row(t, "weight edit", 1), ablated = row(t, "ablation", 1);
         double harmlessBefore = row(t, "baseline", 2);
         assertTrue(before - after >= 50, "refusal drop " + before + " -> " + after);
@@ -46,5 +57,57 @@ class DemoTest {
         assertEquals(6, html.split("<svg ", -1).length - 1, "charts: 3 selection curves, rate bars, KL histogram, cosines");
         assertEquals(1, html.split("<tr class='sel'>", -1).length - 1, "one selected row in the candidate table");
         assertTrue(!html.contains("<script") && !html.contains("<link") && !html.contains("src=") && !html.contains("@import"));
+    }
+
+    @Test
+    void runExitsOneWhenTheEditFailsVerification() throws Exception {
+        // ortho run on the demo model with a handful of prompts (fast), the edited checkpoint tampered with
+        // between ablate and verify, as a broken edit or disk would do.
+        Path model = tmp.resolve("model");
+        for (String f : DemoCommand.MODEL_FILES) copy("organism/" + f, model.resolve(f));
+        Path harmful = tmp.resolve("harmful.txt"), harmless = tmp.resolve("harmless.txt");
+        copy("prompts/harmful.txt", harmful);
+        copy("prompts/harmless.txt", harmless);
+        for (Path p : List.of(harmful, harmless)) Files.write(p, Files.readAllLines(p).subList(0, 8));
+        PipelineRunner.EditVerification real = PipelineRunner.verification;
+        PipelineRunner.verification = (edited, original, threads) -> {
+            try (FileChannel ch = FileChannel.open(edited.resolve("model.safetensors"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.allocate(1);
+                ch.read(b, ch.size() - 2);
+                b.put(0, (byte) (b.get(0) ^ 0x40)).rewind();
+                ch.write(b, ch.size() - 2);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return real.verify(edited, original, threads);
+        };
+        try {
+            CliRun r = CliRun.of("run", model.toString(), "--harmful", harmful.toString(), "--harmless", harmless.toString(),
+                    "--out", tmp.resolve("run").toString(), "--max-new-tokens", "2", "--no-filter", "--no-progress");
+            assertEquals(1, r.exit(), r.out() + r.err());
+            assertTrue(r.out().contains("Verification of the edited checkpoint (ortho verify --original): FAILED"), r.out());
+            assertTrue(r.out().contains("  FAIL hash model.safetensors"), r.out());
+        } finally {
+            PipelineRunner.verification = real;
+        }
+    }
+
+    private static void copy(String resource, Path target) throws IOException {
+        try (InputStream in = DemoTest.class.getResourceAsStream(DemoCommand.RESOURCES + resource)) {
+            Files.createDirectories(target.getParent());
+            Files.copy(in, target);
+        }
+    }
+
+    @Test
+    void runExitsOneWhenTheEditIsNotEquivalentToHookAblation() {
+        java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
+        report.put("verification", java.util.Map.of("ok", true));
+        report.put("equivalence", java.util.Map.of("ok", false));
+        assertEquals(1, RunCommand.exitCode(report));
+        report.put("equivalence", java.util.Map.of("ok", true));
+        assertEquals(0, RunCommand.exitCode(report));
+        report.put("verification", java.util.Map.of("ok", false));
+        assertEquals(1, RunCommand.exitCode(report));
     }
 }
