@@ -174,7 +174,7 @@ public final class CheckpointDiff {
             }
             return y;
         };
-        SubspaceIteration.Result r = SubspaceIteration.top(sum, hidden, COMMON_SUBSPACE, 2, 200);
+        SubspaceIteration.Result r = SubspaceIteration.top(sum, hidden, COMMON_SUBSPACE, 2, 200, () -> 0);
         double next = r.k() > 1 ? r.values()[1] / total : 0;
         return new DiffReport.RecoveredDirection(r.vector(0), Math.min(1, r.values()[0] / total), next, edited.size());
     }

@@ -20,6 +20,7 @@ import java.util.List;
  *                          more than {@code rankLimit} are needed (0: the change is rounding only)
  * @param rankLimit         how many singular values were computed
  * @param spectrumConverged whether the subspace iteration met its tolerances
+ * @param spectrumRounds    passes of the subspace iteration (each one read of both tensors)
  * @param projection        the fit dW = -alpha r (r^T W) with r the top singular direction; null without a delta
  * @param vectorNorms       change of the norms of the vectors (write vectors: columns of [hidden, in], rows of embeddings)
  * @param coordinateNorms   change of the norms across the other axis (rows of [hidden, in], columns of embeddings)
@@ -28,7 +29,7 @@ import java.util.List;
  */
 public record DeltaAnalysis(String space, int dim, long vectors, long changedVectors, double deltaNorm, double relativeDelta,
                             double roundingBound, List<Double> singularValues, EnergyShares shares, Integer effectiveRank,
-                            int rankLimit, boolean spectrumConverged, ProjectionFit projection, NormChange vectorNorms,
+                            int rankLimit, boolean spectrumConverged, int spectrumRounds, ProjectionFit projection, NormChange vectorNorms,
                             NormChange coordinateNorms, boolean normPreserving) {
 
     public DeltaAnalysis {

@@ -1,6 +1,7 @@
 package dev.ortho.core.audit;
 
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 
 /**
  * The top eigenpairs of a symmetric positive semi-definite operator A ({@code dim x dim}) given only as
@@ -17,6 +18,8 @@ public final class SubspaceIteration {
     static final double VALUE_TOLERANCE = 1e-11;
     /** ... and the top eigenvector by less than this in 1 - |cos|. */
     static final double VECTOR_TOLERANCE = 1e-14;
+    /** The top eigenvector must converge when the second eigenvalue is below this share of the first. */
+    static final double SEPARATED = 0.5;
     private static final long SEED = 0x5eed_0f_0a7d17L;
 
     /** X [dim x k] row-major to A X, same shape. */
@@ -45,9 +48,12 @@ public final class SubspaceIteration {
     private SubspaceIteration() {}
 
     /**
-     * @param watched how many of the top eigenvalues must converge (at most k)
+     * @param watched           how many of the top eigenvalues must converge (at most k)
+     * @param absoluteTolerance eigenvalue changes below this always count as converged (asked after the first
+     *                          round): what the caller needs to resolve, e.g. a share of the trace, so that a flat
+     *                          spectrum of rounding noise below it does not have to converge
      */
-    public static Result top(Operator op, int dim, int k, int watched, int maxRounds) {
+    public static Result top(Operator op, int dim, int k, int watched, int maxRounds, DoubleSupplier absoluteTolerance) {
         k = Math.min(k, dim);
         watched = Math.min(watched, k);
         SplittableRandom rnd = new SplittableRandom(SEED);
@@ -81,7 +87,7 @@ public final class SubspaceIteration {
             double[] values = e.values().clone();
             for (int c = 0; c < k; c++) values[c] = Math.max(0, values[c]); // PSD: negatives are rounding
             double[] top = column(ritz, dim, k, 0);
-            boolean converged = k == dim || converged(values, prevValues, top, prevTop, watched);
+            boolean converged = k == dim || converged(values, prevValues, top, prevTop, watched, absoluteTolerance.getAsDouble());
             if (converged || round >= maxRounds) {
                 canonicalSigns(ritz, dim, k);
                 return new Result(values, ritz, k, round, converged);
@@ -93,14 +99,16 @@ public final class SubspaceIteration {
         }
     }
 
-    private static boolean converged(double[] values, double[] prev, double[] top, double[] prevTop, int watched) {
+    private static boolean converged(double[] values, double[] prev, double[] top, double[] prevTop, int watched, double absolute) {
         if (prev == null) return false;
         double scale = values[0];
         if (scale == 0) return true;
         for (int c = 0; c < watched; c++) {
-            if (Math.abs(values[c] - prev[c]) > VALUE_TOLERANCE * scale) return false;
+            if (Math.abs(values[c] - prev[c]) > Math.max(VALUE_TOLERANCE * scale, absolute)) return false;
         }
-        return 1 - Math.abs(dot(top, prevTop)) <= VECTOR_TOLERANCE;
+        // The top vector is only defined (and only converges quickly) when it stands clear of the second.
+        boolean separated = values.length < 2 || values[1] < SEPARATED * values[0];
+        return !separated || 1 - Math.abs(dot(top, prevTop)) <= VECTOR_TOLERANCE;
     }
 
     /** Modified Gram-Schmidt, twice (stable to rounding); a vanished column is replaced by a fresh random one. */
