@@ -20,7 +20,7 @@ import java.util.List;
         mixinStandardHelpOptions = true,
         versionProvider = OrthoCommand.Version.class,
         description = "Removes (or adds) the refusal direction of a chat model by editing its safetensors checkpoint.",
-        subcommands = {InspectCommand.class, AblateCommand.class, VerifyCommand.class, AssembleCommand.class, CleanCommand.class,
+        subcommands = {InspectCommand.class, AblateCommand.class, VerifyCommand.class, DiffCommand.class, AssembleCommand.class, CleanCommand.class,
                 LogitsCommand.class, GenerateCommand.class, CompareCommand.class,
                 ExtractCommand.class, SelectCommand.class, EvalCommand.class, RunCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
