@@ -89,9 +89,9 @@ public record ArchSpec(String name, String description, List<String> modelTypes,
         WriterLayout layout = null;
         if (role.writer()) {
             String l = n.has("layout") ? text(n, "layout", source) : null;
-            if (l == null) throw bad(source, where + ": a writer rule needs 'layout' (out_in, in_out, rows, experts)");
+            if (l == null) throw bad(source, where + ": a writer rule needs 'layout' " + WriterLayout.jsonNames());
             layout = WriterLayout.fromJson(l).orElseThrow(() ->
-                    bad(source, where + ": unknown layout '" + l + "' (known: out_in, in_out, rows, experts)"));
+                    bad(source, where + ": unknown layout '" + l + "' (known: " + String.join(", ", WriterLayout.jsonNames()) + ")"));
         }
         return new ArchRule(pattern, role, layout);
     }
