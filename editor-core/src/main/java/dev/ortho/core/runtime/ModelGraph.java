@@ -42,6 +42,7 @@ final class ModelGraph {
     private String fullBias;    // [B,1,1,T,S] additive mask
     private String slidingBias; // same, with the sliding window
     private String cos, sin;    // [B,1,T,rotaryDim]
+    private String localCos, localSin;   // sliding layers' own rope (Gemma 3), else null
     private String positions;   // [B,T] int64
     private String ablateDirs;
     private String seqAblate;             // [B,1,h]: per-row unit directions, zero rows ablate nothing
@@ -142,10 +143,24 @@ final class ModelGraph {
             cos = g.mul(cos, g.scalar(fr.attentionScaling()));
             sin = g.mul(sin, g.scalar(fr.attentionScaling()));
         }
+        Rope.slidingLayers(c, dir).ifPresent(local -> {
+            float[] li = local.invFreq();
+            String lf = g.mul(posF, g.constFloat(li, li.length));
+            String le = g.unsqueeze(g.concat(-1, lf, lf), 1);
+            localCos = g.cos(le);
+            localSin = g.sin(le);
+        });
     }
 
     /** q·cos + rotate_half(q)·sin on the first rotaryDim dimensions; the rest pass through. */
-    private String applyRotary(String x) {
+    private String applyRotary(String x) { return applyRotary(x, cos, sin); }
+
+    /** With layer l's rope: a sliding layer's own when the model has one. */
+    private String applyRotary(String x, int l) {
+        return localCos != null && f.sliding(c, l) ? applyRotary(x, localCos, localSin) : applyRotary(x, cos, sin);
+    }
+
+    private String applyRotary(String x, String cos, String sin) {
         int rd = Rope.rotaryDim(c);
         String rot = rd == headDim ? x : g.slice(x, -1, 0, rd);
         String x1 = g.slice(rot, -1, 0, rd / 2);
@@ -333,7 +348,7 @@ final class ModelGraph {
     // ---- layers ------------------------------------------------------------------------------------
 
     private String decoderLayer(String x, int l) {
-        String p = "model.layers." + l + ".";
+        String p = f.layerPrefix() + l + ".";
         String a = decoderAttention(rmsNorm(x, p + "input_layernorm.weight"), l);
         a = ablateIf(a, l, GraphSpec.Kind.ABLATE);
         if (f.sandwichNorms()) {
@@ -402,7 +417,7 @@ final class ModelGraph {
     }
 
     private String decoderAttention(String h, int l) {
-        String p = "model.layers." + l + ".self_attn.";
+        String p = f.layerPrefix() + l + ".self_attn.";
         long qDim = (long) heads * headDim, kvDim = (long) kvHeads * headDim;
         String q, k, v;
         if (w.has(p + "qkv_proj.weight")) {
@@ -420,11 +435,12 @@ final class ModelGraph {
             q4 = rmsNorm(q4, p + "q_norm.weight");
             k4 = rmsNorm(k4, p + "k_norm.weight");
         }
-        String qh = applyRotary(g.transpose(q4, 0, 2, 1, 3));
-        String kh = applyRotary(g.transpose(k4, 0, 2, 1, 3));
+        String qh = applyRotary(g.transpose(q4, 0, 2, 1, 3), l);
+        String kh = applyRotary(g.transpose(k4, 0, 2, 1, 3), l);
         String vh = g.transpose(v4, 0, 2, 1, 3);
         double scale = c.queryPreAttnScalar().map(s -> 1.0 / Math.sqrt(s)).orElse(1.0 / Math.sqrt(headDim));
-        String att = attend(qh, kh, vh, l, scale, f.sliding(c, l) ? slidingBias : fullBias);
+        String sinks = w.has(p + "sinks") ? single(p + "sinks") : null;
+        String att = attend(qh, kh, vh, l, scale, f.sliding(c, l) ? slidingBias : fullBias, sinks);
         return linear(att, p + "o_proj.weight", p + "o_proj.bias");
     }
 
@@ -434,6 +450,14 @@ final class ModelGraph {
      * group: query head h reads key head h / group, as transformers' repeat_kv does, without a copy.
      */
     private String attend(String q, String k, String v, int l, double scale, String maskBias) {
+        return attend(q, k, v, l, scale, maskBias, null);
+    }
+
+    /**
+     * @param sinks per-head sink logits [heads] (gpt-oss) joining each softmax as an extra column that
+     *              is then dropped, so a query's probabilities sum to less than 1; null for none
+     */
+    private String attend(String q, String k, String v, int l, double scale, String maskBias, String sinks) {
         if (spec.cache()) {
             String pk = g.input("past_key_" + l, FLOAT, "batch", (long) kvHeads, "past", (long) headDim);
             String pv = g.input("past_value_" + l, FLOAT, "batch", (long) kvHeads, "past", (long) headDim);
@@ -448,7 +472,15 @@ final class ModelGraph {
         String scores = g.mul(g.matmul(q5, kT), g.scalar((float) scale));
         if (c.attnLogitSoftcapping().isPresent()) scores = softcap(scores, c.attnLogitSoftcapping().get());
         scores = g.add(scores, maskBias);
-        String probs = g.softmax(scores, -1);
+        String probs;
+        if (sinks == null) {
+            probs = g.softmax(scores, -1);
+        } else {
+            // [B,kv,group,T,1] of each head's sink (query head h = kv*group + j, as the score layout).
+            String column = g.add(g.mul(g.slice(scores, -1, 0, 1), g.scalar(0f)),
+                    g.reshape(sinks, g.longs(1, kvHeads, group, 1, 1)));
+            probs = g.slice(g.softmax(g.concat(-1, scores, column), -1), -1, 0, -1);
+        }
         String out = g.matmul(probs, g.unsqueeze(v, 2));                       // [B,kv,group,T,hd]
         out = g.transpose(g.reshape(out, g.longs(0, heads, -1, headDim)), 0, 2, 1, 3);
         return g.reshape(out, g.longs(-1, (long) heads * headDim));
@@ -457,9 +489,10 @@ final class ModelGraph {
     // ---- MLPs ----------------------------------------------------------------------------------------
 
     private String decoderMlp(String h, int l) {
-        String p = "model.layers." + l + ".";
+        String p = f.layerPrefix() + l + ".";
         String act = f.activation(c, dir);
         if (w.has(p + "block_sparse_moe.gate.weight")) return moe(h, p + "block_sparse_moe.", act);
+        if (w.has(p + "mlp.router.weight")) return biasedTopKMoe(h, p + "mlp.");
         if (f.kind() == ModelFamily.Kind.DECODER && c.numExperts().isPresent()) {
             throw RuntimeFailure.unsupported(dir, "this mixture-of-experts layout (" + c.modelType()
                     + ", no block_sparse_moe.gate) is not supported by the runtime");
@@ -475,6 +508,19 @@ final class ModelGraph {
             up = linear(h, p + "mlp.up_proj.weight", null);
         }
         return linear(g.mul(Activations.apply(g, act, gate), up), p + "mlp.down_proj.weight", null);
+    }
+
+    /**
+     * gpt-oss routing: router logits with a bias, top-k of the LOGITS, softmax over those k only;
+     * the experts are {@link FusedExperts}.
+     */
+    private String biasedTopKMoe(String h, String p) {
+        int topK = c.numExpertsPerTok().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_experts_per_tok missing"));
+        String logits = linear(h, p + "router.weight", p + "router.bias");
+        List<String> tk = g.node("TopK", List.of(logits, g.longs(topK)), 2, List.of(OnnxGraphBuilder.attr("axis", -1L)));
+        String dense = g.op("ScatterElements", List.of(OnnxGraphBuilder.attr("axis", 1L)),
+                g.mul(logits, g.scalar(0f)), tk.get(1), g.softmax(tk.get(0), -1));
+        return new FusedExperts(g, this::weight).apply(h, dense, p + "experts.");
     }
 
     /**

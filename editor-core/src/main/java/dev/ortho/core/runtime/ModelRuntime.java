@@ -48,11 +48,16 @@ public final class ModelRuntime implements AutoCloseable {
         this.dir = dir;
         this.options = options;
         this.config = ModelConfig.read(dir.resolve("config.json"));
-        this.family = ModelFamily.of(config, dir);
+        ModelFamily fam = ModelFamily.of(config, dir);
         // Refuse what cannot run before mapping anything: rope type, activation, MoE layout.
-        if (family.rotary()) Rope.validate(config, dir);
-        family.activation(config, dir);
+        if (fam.rotary()) {
+            Rope.validate(config, dir);
+            Rope.slidingLayers(config, dir);
+        }
+        fam.activation(config, dir);
+        fam.checkAttention(config, dir);
         this.checkpoint = Checkpoint.open(dir);
+        this.family = fam.locate(name -> checkpoint.find(name).isPresent());
         this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
         this.eos = eosIds(dir, config);
     }

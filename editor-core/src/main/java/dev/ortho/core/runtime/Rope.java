@@ -195,4 +195,31 @@ final class Rope {
         }
         return new Frequencies(inv, (float) attention);
     }
+
+    /**
+     * Gemma 3's sliding layers rotate with their own base and no scaling: transformers 5's
+     * {@code rope_parameters.sliding_attention}, legacy {@code rope_local_base_freq}, default 10000.
+     * Empty when every layer uses the model's one rope.
+     */
+    static java.util.Optional<Frequencies> slidingLayers(ModelConfig c, Path dir) {
+        com.fasterxml.jackson.databind.JsonNode raw = c.raw();
+        com.fasterxml.jackson.databind.JsonNode local = raw.path("rope_parameters").get("sliding_attention");
+        double theta;
+        if (local != null && local.isObject()) {
+            String type = local.path("rope_type").asText("default");
+            if (!type.equals("default")) {
+                throw RuntimeFailure.unsupported(dir, "rope type '" + type + "' for sliding_attention layers is not"
+                        + " supported by the runtime (default is)");
+            }
+            theta = local.path("rope_theta").asDouble(10000.0);
+        } else if (raw.path("rope_local_base_freq").isNumber()) {
+            theta = raw.get("rope_local_base_freq").asDouble();
+        } else if (c.modelType().startsWith("gemma3")) {
+            theta = 10000.0;
+        } else {
+            return java.util.Optional.empty();
+        }
+        int dim = rotaryDim(c);
+        return java.util.Optional.of(new Frequencies(plain((float) theta, dim), 1f));
+    }
 }

@@ -23,7 +23,7 @@ class UnsupportedInputTest {
     Path tmp;
 
     @ParameterizedTest
-    @EnumSource(value = FixtureArch.class, names = {"QWEN2_MOE", "QWEN3_MOE", "GEMMA3", "MIXTRAL_FUSED"})
+    @EnumSource(value = FixtureArch.class, names = {"QWEN2_MOE", "QWEN3_MOE", "MIXTRAL_FUSED"})
     void unsupportedLayoutsAreRefused(FixtureArch arch) {
         Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 1, 1);
         RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> {
@@ -38,13 +38,26 @@ class UnsupportedInputTest {
     @Test
     void unsupportedRopeTypeIsRefused() throws Exception {
         Path dir = FixtureCheckpoints.write(tmp.resolve("llama"), FixtureArch.LLAMA, DType.F32, 1, 1);
-        String cfg = Files.readString(dir.resolve("config.json")).replace("\"default\"", "\"yarn\"");
+        String cfg = Files.readString(dir.resolve("config.json")).replace("\"default\"", "\"not_a_rope\"");
         Files.writeString(dir.resolve("config.json"), cfg);
-        try (ModelRuntime rt = ModelRuntime.open(dir)) {
-            RuntimeFailure e = assertThrows(RuntimeFailure.class,
-                    () -> rt.forward(List.of(new int[]{1, 2}), Intervention.none(), Capture.logits()));
-            assertTrue(e.getMessage().contains("rope type 'yarn'"), e.getMessage());
-        }
+        // Refused when opening, before anything is mapped or run.
+        RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> ModelRuntime.open(dir).close());
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().contains("rope type 'not_a_rope'"), e.getMessage());
+    }
+
+    @Test
+    void unknownLayerTypesAndBidirectionalAttentionAreRefused() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("g3"), FixtureArch.GEMMA3, DType.F32, 1, 1);
+        String cfg = Files.readString(dir.resolve("config.json"));
+        Files.writeString(dir.resolve("config.json"), cfg.replaceFirst("\\{", "{\"layer_types\": [\"full_attention\", \"chunked_attention\"],"));
+        RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> ModelRuntime.open(dir).close());
+        assertTrue(e.getMessage().contains("layer type 'chunked_attention'"), e.getMessage());
+        Files.writeString(dir.resolve("config.json"), cfg.replaceFirst("\\{", "{\"use_bidirectional_attention\": true,"));
+        e = assertThrows(RuntimeFailure.class, () -> ModelRuntime.open(dir).close());
+        assertTrue(e.getMessage().contains("use_bidirectional_attention"), e.getMessage());
+        Files.writeString(dir.resolve("config.json"), cfg);
+        ModelRuntime.open(dir).close();
     }
 
     @Test
