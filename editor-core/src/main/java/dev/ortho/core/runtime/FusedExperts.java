@@ -29,12 +29,13 @@ final class FusedExperts {
     /**
      * @param h       [N, in] normed residual
      * @param routing [N, E] routing weights, zero for experts not picked
-     * @param prefix  e.g. {@code model.layers.0.mlp.experts.}
+     * @param gateUpName the fused [E, in, 2I] tensor; its bias is {@code gateUpName + "_bias"} [E, 2I]
+     * @param downName   the fused [E, I, hidden] tensor; its bias is {@code downName + "_bias"} [E, hidden]
      * @return [N, hidden]
      */
-    String apply(String h, String routing, String prefix) {
-        WeightStore.Weight gateUp = weights.apply(prefix + "gate_up_proj");
-        String gateUpBias = weights.apply(prefix + "gate_up_proj_bias").single().name();
+    String apply(String h, String routing, String gateUpName, String downName) {
+        WeightStore.Weight gateUp = weights.apply(gateUpName);
+        String gateUpBias = weights.apply(gateUpName + "_bias").single().name();
         List<String> acts = new ArrayList<>();
         for (WeightStore.Chunk ch : gateUp.chunks()) {
             long e0 = ch.rowStart(), e1 = e0 + ch.shape()[0];
@@ -48,8 +49,8 @@ final class FusedExperts {
             acts.add(g.mul(g.add(up, g.scalar(1f)), glu));                                               // [e,N,I]
         }
         String act = acts.size() == 1 ? acts.getFirst() : g.concat(0, acts);
-        WeightStore.Weight down = weights.apply(prefix + "down_proj");
-        String downBias = weights.apply(prefix + "down_proj_bias").single().name();
+        WeightStore.Weight down = weights.apply(downName);
+        String downBias = weights.apply(downName + "_bias").single().name();
         String perExpert = g.unsqueeze(g.transpose(routing, 1, 0), 2);                                   // [E,N,1]
         String out = null;
         for (WeightStore.Chunk ch : down.chunks()) {

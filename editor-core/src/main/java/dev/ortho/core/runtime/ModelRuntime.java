@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ortho.core.arch.ArchChoice;
+import dev.ortho.core.arch.RuntimeSpec;
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.config.ModelConfig;
 import org.slf4j.Logger;
@@ -44,15 +46,16 @@ public final class ModelRuntime implements AutoCloseable {
     private final Map<GraphSpec, OrtSession> sessions = new HashMap<>();
     private final Set<Integer> eos;
 
-    private ModelRuntime(Path dir, RuntimeOptions options) {
+    private ModelRuntime(Path dir, RuntimeOptions options, ArchChoice arch) {
         this.dir = dir;
         this.options = options;
-        this.config = ModelConfig.read(dir.resolve("config.json"));
-        ModelFamily fam = ModelFamily.of(config, dir);
+        Path configFile = dir.resolve("config.json");
+        this.config = ModelConfig.read(configFile);
+        ModelFamily fam = ModelFamily.of(arch.resolve(config.modelType(), config.architectures(), configFile), dir);
         // Refuse what cannot run before mapping anything: rope type, activation, MoE layout.
         if (fam.rotary()) {
             Rope.validate(config, dir);
-            Rope.slidingLayers(config, dir);
+            Rope.slidingLayers(config, fam.spec().localRopeTheta(), dir);
         }
         fam.activation(config, dir);
         fam.checkAttention(config, dir);
@@ -62,8 +65,14 @@ public final class ModelRuntime implements AutoCloseable {
         this.eos = eosIds(dir, config);
     }
 
+    /** Opens a model whose architecture is detected from config.json among the built-in specs. */
     public static ModelRuntime open(Path modelDir, RuntimeOptions options) {
-        return new ModelRuntime(modelDir, options);
+        return new ModelRuntime(modelDir, options, ArchChoice.detect());
+    }
+
+    /** Opens a model described by the chosen spec ({@code --arch} / {@code --arch-spec}). */
+    public static ModelRuntime open(Path modelDir, RuntimeOptions options, ArchChoice arch) {
+        return new ModelRuntime(modelDir, options, arch);
     }
 
     public static ModelRuntime open(Path modelDir) { return open(modelDir, RuntimeOptions.defaults()); }
@@ -207,8 +216,8 @@ public final class ModelRuntime implements AutoCloseable {
         Batch batch = Batch.leftPadded(prompts, options.padTokenId());
         int n = batch.size();
         GraphSpec spec = spec(true, iv, true, false, 0);
-        int kv = family.kind() == ModelFamily.Kind.GPT2 ? config.numHeads() : config.numKvHeads();
-        int hd = family.kind() == ModelFamily.Kind.GPT2 ? config.hiddenSize() / config.numHeads() : config.headDim();
+        int kv = family.kind() == RuntimeSpec.Block.GPT2 ? config.numHeads() : config.numKvHeads();
+        int hd = family.kind() == RuntimeSpec.Block.GPT2 ? config.hiddenSize() / config.numHeads() : config.headDim();
         Map<String, OnnxTensor> fixed = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         OrtSession.Result previous = null;

@@ -198,10 +198,10 @@ final class Rope {
 
     /**
      * Gemma 3's sliding layers rotate with their own base and no scaling: transformers 5's
-     * {@code rope_parameters.sliding_attention}, legacy {@code rope_local_base_freq}, default 10000.
-     * Empty when every layer uses the model's one rope.
+     * {@code rope_parameters.sliding_attention}, legacy {@code rope_local_base_freq}, else the
+     * architecture spec's {@code local_rope_theta}. Empty when every layer uses the model's one rope.
      */
-    static java.util.Optional<Frequencies> slidingLayers(ModelConfig c, Path dir) {
+    static java.util.Optional<Frequencies> slidingLayers(ModelConfig c, java.util.OptionalDouble specDefault, Path dir) {
         com.fasterxml.jackson.databind.JsonNode raw = c.raw();
         com.fasterxml.jackson.databind.JsonNode local = raw.path("rope_parameters").get("sliding_attention");
         double theta;
@@ -214,8 +214,8 @@ final class Rope {
             theta = local.path("rope_theta").asDouble(10000.0);
         } else if (raw.path("rope_local_base_freq").isNumber()) {
             theta = raw.get("rope_local_base_freq").asDouble();
-        } else if (c.modelType().startsWith("gemma3")) {
-            theta = 10000.0;
+        } else if (specDefault.isPresent()) {
+            theta = specDefault.getAsDouble();
         } else {
             return java.util.Optional.empty();
         }

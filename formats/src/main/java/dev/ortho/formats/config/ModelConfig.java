@@ -32,12 +32,6 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
         return fromJson(StrictJson.read(configJson, "config.json"), configJson);
     }
 
-    /** Whether the head is tied: the config's word, else transformers' default for the family. */
-    public boolean tieWordEmbeddings() {
-        return tieWordEmbeddingsRaw.orElse(!modelType.equals("gpt_neox") && !modelType.equals("llama")
-                && !modelType.equals("mistral") && !modelType.equals("mixtral") && !modelType.equals("phi3"));
-    }
-
     public static ModelConfig fromJson(JsonNode root, Path file) {
         Reader top = new Reader(root, file);
         String modelType = top.string("model_type").orElseThrow(() -> top.missing("model_type"));
