@@ -129,6 +129,43 @@ class ArchRegistryTest {
         assertFalse(Files.exists(tmp.resolve("o")), "nothing is written");
     }
 
+    @Test
+    void everyBuiltinDescribesItsRuntimeAndNamesNoUnknownLayerTensor() {
+        ArchRegistry r = ArchRegistry.builtin();
+        for (String name : r.names()) {
+            RuntimeSpec rs = r.require(name).runtime().orElseThrow(() -> new AssertionError(name + " has no runtime section"));
+            assertTrue(RuntimeSpec.LAYER_KEYS.containsAll(rs.layerTensors().keySet()), name);
+            assertTrue(rs.layerTensors().containsKey("o") && rs.layerTensors().containsKey("attn_norm"), name);
+        }
+        assertEquals(RuntimeSpec.Sliding.PATTERN, r.require("gemma3").runtime().orElseThrow().sliding());
+        assertEquals("model.language_model.layers.0.self_attn.q_norm",
+                r.require("gemma3").runtime().orElseThrow().underTower("model.language_model.").layerTensor(0, "q_norm"));
+        assertFalse(r.require("qwen2").runtime().orElseThrow().tieWordEmbeddings(), "transformers 5's Qwen2Config default");
+        assertTrue(r.require("gemma").runtime().orElseThrow().tieWordEmbeddings());
+    }
+
+    @Test
+    void badRuntimeSectionsAreRefusedWithTheField(@TempDir Path tmp) throws Exception {
+        String head = "{\"name\": \"x\", \"rules\": [{\"pattern\": \"a\", \"role\": \"LM_HEAD\"}], \"runtime\": ";
+        String good = "{\"block\": \"decoder\", \"norm\": \"rms\", \"embedding\": \"e\", \"head\": \"h\", \"final_norm\": \"n\","
+                + " \"layers\": \"l.\", \"layer_tensors\": {\"o\": \"o\"}, \"activation\": {\"keys\": [], \"default\": \"silu\"}";
+        Path spec = tmp.resolve("s.json");
+        Files.writeString(spec, head + good + "}}");
+        assertTrue(ArchRegistry.readSpec(spec).runtime().isPresent());
+        String[][] cases = {
+                {good.replace("decoder", "mamba"), "runtime.block: unknown value 'mamba'"},
+                {good.replace("\"o\": \"o\"", "\"out\": \"o\""), "runtime.layer_tensors: unknown key 'out'"},
+                {good + ", \"norm_placement\": \"sandwich\"", "needs layer_tensors post_attn_norm"},
+                {good + ", \"moe\": {\"routing\": \"sinkhorn\", \"experts\": \"per_expert_swiglu\"}", "runtime.moe.routing"},
+                {good + ", \"sliding\": \"all\"", "runtime: unknown key 'sliding'"},
+                {good.replace(", \"head\": \"h\"", ""), "runtime.head must be a string"}};
+        for (String[] c : cases) {
+            Files.writeString(spec, head + c[0] + "}}");
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec), c[1]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains(spec.toString()), e.getMessage());
+        }
+    }
+
     private static CheckpointEditor.Result ablate(Path model, Path dir, Path out, Optional<Path> spec) {
         return CheckpointEditor.ablate(new AblationRequest(model, dir.toString(), out, false, EditOptions.defaults().withThreads(1),
                 Optional.empty(), spec, List.of()), ProgressListener.NONE);

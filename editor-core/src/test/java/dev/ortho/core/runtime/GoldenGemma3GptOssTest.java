@@ -48,6 +48,27 @@ class GoldenGemma3GptOssTest {
         }
     }
 
+    /**
+     * A multimodal Gemma 3 checkpoint ({@code Gemma3ForConditionalGeneration}: numbers in text_config,
+     * the language model under model.language_model. or language_model.model.) runs as its text model.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"model.language_model.", "language_model.model."})
+    void gemma3TextTowerOfAMultimodalCheckpointRuns(String tower, @TempDir Path tmp) throws Exception {
+        Path d = GoldenRef.dir().resolve("gemma3");
+        Path m = dev.ortho.fixtures.RenamedCheckpoint.write(d, tmp.resolve("mm"), n -> n.replaceFirst("^model\\.", tower), c -> {
+            ObjectNode text = c.deepCopy();
+            c.removeAll();
+            c.putArray("architectures").add("Gemma3ForConditionalGeneration");
+            c.put("model_type", "gemma3");
+            c.set("text_config", text);
+        });
+        try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors")); ModelRuntime rt = ModelRuntime.open(m)) {
+            double[] diff = forwardDiffs(rt, ref, "");
+            assertTrue(diff[0] < TOL && diff[1] < TOL, tower + ": " + diff[0] + ", " + diff[1]);
+        }
+    }
+
     /** The checks above can fail: a wrong window, or Gemma 3's local base where the global one belongs, is caught. */
     @Test
     void aWrongWindowOrRopeBaseIsDetected(@TempDir Path tmp) throws Exception {
