@@ -30,7 +30,8 @@ import java.util.Set;
  * @param textTowers       prefixes that replace a leading {@code "model."} in every name when the
  *                         plain embedding is absent (multimodal checkpoints' language model)
  * @param layerTensors     per-layer module names relative to the layer prefix, keyed by what they compute
- *                         ({@link #LAYER_KEYS})
+ *                         ({@link #LAYER_KEYS}); a key may list alternatives (one architecture saved
+ *                         under two naming schemes): the first present in the checkpoint is used
  * @param activation       config keys read in order for the MLP activation, each with aliases
  * @param activationDefault the activation when no key is present
  * @param layerNormEpsKey  config key of a LayerNorm's epsilon (RMS norms read rms_norm_eps)
@@ -43,7 +44,7 @@ import java.util.Set;
  */
 public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embedding, Optional<String> positionEmbedding,
                           String head, String finalNorm, String layers, List<String> textTowers,
-                          Map<String, String> layerTensors, List<ActivationKey> activation, String activationDefault,
+                          Map<String, List<String>> layerTensors, List<ActivationKey> activation, String activationDefault,
                           String layerNormEpsKey, boolean embeddingScale, boolean rotary, Sliding sliding,
                           OptionalDouble localRopeTheta, boolean tieWordEmbeddings, Optional<Moe> moe) {
 
@@ -74,20 +75,27 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
     public record ActivationKey(String key, Map<String, String> aliases) {}
 
     /**
-     * Mixture-of-experts routing and expert computation.
+     * Mixture-of-experts routing and expert computation. Experts are stored one tensor per expert
+     * ({@code expert_gate/up/down} with {@code {expert}} in the name) or fused in 3-D tensors
+     * ({@code experts_gate_up}, {@code experts_down}); a shared expert ({@code shared_gate/up/down},
+     * gated by {@code sigmoid(shared_expert_gate · x)}) is added when the spec names one.
      *
-     * @param routing   {@code softmax_topk}: softmax over all router logits, then the top k;
-     *                  {@code topk_softmax}: top k of the logits, softmax over those k
-     * @param normalize renormalize the k weights to sum 1 (the config key {@code norm_topk_prob}, when present, decides)
-     * @param experts   {@code per_expert_swiglu}: one gate/up/down per expert ({@code expert_gate} etc. with
-     *                  {@code {expert}} in the name); {@code fused_clamped_swiglu}: gpt-oss fused experts with biases
+     * @param routing     {@code softmax_topk}: softmax over all router logits, then the top k;
+     *                    {@code topk_softmax}: top k of the logits, softmax over those k
+     * @param normalize   renormalize the k weights to sum 1 (the config key {@code norm_topk_prob}, when present, decides)
+     * @param experts     {@code swiglu}, or {@code clamped_swiglu} (gpt-oss: biases, clamp 7, alpha 1.702, (up+1))
+     * @param fusedLayout {@code out_in}: [E, 2I, hidden] rows gate|up and [E, hidden, I] (transformers 5);
+     *                    {@code in_out_interleaved}: [E, hidden, 2I] columns gate/up interleaved and [E, I, hidden] (gpt-oss)
+     * @param denseLayers layers listed in config {@code mlp_only_layers}, or off the {@code decoder_sparse_step},
+     *                    are plain MLPs (Qwen-MoE)
      */
-    public record Moe(String routing, boolean normalize, String experts) {}
+    public record Moe(String routing, boolean normalize, String experts, String fusedLayout, boolean denseLayers) {}
 
     /** What a layer tensor key may name. */
     public static final Set<String> LAYER_KEYS = Set.of("attn_norm", "mlp_norm", "post_attn_norm", "post_mlp_norm",
             "q", "k", "v", "qkv", "o", "q_norm", "k_norm", "sinks", "gate", "up", "gate_up", "down",
-            "router", "expert_gate", "expert_up", "expert_down", "experts_gate_up", "experts_down");
+            "router", "expert_gate", "expert_up", "expert_down", "experts_gate_up", "experts_down",
+            "shared_gate", "shared_up", "shared_down", "shared_expert_gate");
 
     private static final Set<String> KEYS = Set.of("block", "norm", "norm_placement", "embedding", "position_embedding",
             "head", "final_norm", "layers", "text_towers", "layer_tensors", "activation", "layer_norm_eps_key",
@@ -95,14 +103,30 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
 
     public RuntimeSpec {
         textTowers = List.copyOf(textTowers);
-        layerTensors = Map.copyOf(layerTensors);
+        Map<String, List<String>> lt = new LinkedHashMap<>();
+        layerTensors.forEach((k, v) -> lt.put(k, List.copyOf(v)));
+        layerTensors = java.util.Collections.unmodifiableMap(lt);
         activation = List.copyOf(activation);
     }
 
-    /** Layer {@code l}'s module for {@code key}, or null when the architecture has none. */
+    /** Layer {@code l}'s module for {@code key} (its first alternative), or null when the architecture has none. */
     public String layerTensor(int l, String key) {
-        String t = layerTensors.get(key);
-        return t == null ? null : layers + l + "." + t;
+        List<String> t = layerTensors.get(key);
+        return t == null ? null : layers + l + "." + t.getFirst();
+    }
+
+    /**
+     * Layer {@code l}'s module for {@code key}: the first alternative that {@code present} finds
+     * (as the name itself or with ".weight"; {@code {expert}} read as expert 0), else the first.
+     */
+    public String layerTensor(int l, String key, java.util.function.Predicate<String> present) {
+        List<String> t = layerTensors.get(key);
+        if (t == null) return null;
+        for (String alt : t) {
+            String name = layers + l + "." + alt, probe = name.replace("{expert}", "0");
+            if (present.test(probe) || present.test(probe + ".weight")) return name;
+        }
+        return layers + l + "." + t.getFirst();
     }
 
     /** The same spec with its names moved under a text tower (a leading "model." replaced). */
@@ -128,7 +152,7 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
         if (!placement.equals("pre") && !placement.equals("sandwich")) {
             throw bad(source, "runtime.norm_placement must be 'pre' or 'sandwich', got '" + placement + "'");
         }
-        Map<String, String> tensors = new LinkedHashMap<>();
+        Map<String, List<String>> tensors = new LinkedHashMap<>();
         JsonNode lt = n.get("layer_tensors");
         if (lt == null || !lt.isObject()) throw bad(source, "runtime.layer_tensors must be an object");
         for (Iterator<Map.Entry<String, JsonNode>> it = lt.fields(); it.hasNext(); ) {
@@ -136,10 +160,13 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
             if (!LAYER_KEYS.contains(e.getKey())) {
                 throw bad(source, "runtime.layer_tensors: unknown key '" + e.getKey() + "' (known: " + LAYER_KEYS + ")");
             }
-            if (!e.getValue().isTextual() || e.getValue().asText().isEmpty()) {
-                throw bad(source, "runtime.layer_tensors." + e.getKey() + " must be a non-empty string");
+            List<String> alts = new ArrayList<>();
+            if (e.getValue().isTextual()) alts.add(e.getValue().asText());
+            else for (JsonNode a : e.getValue()) alts.add(a.isTextual() ? a.asText() : "");
+            if (alts.isEmpty() || alts.contains("")) {
+                throw bad(source, "runtime.layer_tensors." + e.getKey() + " must be a non-empty string or a list of them");
             }
-            tensors.put(e.getKey(), e.getValue().asText());
+            tensors.put(e.getKey(), alts);
         }
         boolean sandwich = placement.equals("sandwich");
         if (sandwich && !(tensors.containsKey("post_attn_norm") && tensors.containsKey("post_mlp_norm"))) {
@@ -171,10 +198,20 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
             if (!Set.of("softmax_topk", "topk_softmax").contains(routing)) {
                 throw bad(source, "runtime.moe.routing must be softmax_topk or topk_softmax, got '" + routing + "'");
             }
-            if (!Set.of("per_expert_swiglu", "fused_clamped_swiglu").contains(experts)) {
-                throw bad(source, "runtime.moe.experts must be per_expert_swiglu or fused_clamped_swiglu, got '" + experts + "'");
+            if (!Set.of("swiglu", "clamped_swiglu").contains(experts)) {
+                throw bad(source, "runtime.moe.experts must be swiglu or clamped_swiglu, got '" + experts + "'");
             }
-            moe = Optional.of(new Moe(routing, m.path("normalize").asBoolean(false), experts));
+            String fused = optText(m, "fused_layout", source).orElse("out_in");
+            if (!Set.of("out_in", "in_out_interleaved").contains(fused)) {
+                throw bad(source, "runtime.moe.fused_layout must be out_in or in_out_interleaved, got '" + fused + "'");
+            }
+            for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
+                String k = it.next();
+                if (!Set.of("routing", "normalize", "experts", "fused_layout", "dense_layers").contains(k)) {
+                    throw bad(source, "runtime.moe: unknown key '" + k + "'");
+                }
+            }
+            moe = Optional.of(new Moe(routing, flag(m, "normalize", source), experts, fused, flag(m, "dense_layers", source)));
         }
         return new RuntimeSpec(block, norm, sandwich, text(n, "embedding", source), optText(n, "position_embedding", source),
                 text(n, "head", source), text(n, "final_norm", source), text(n, "layers", source), towers, tensors, keys,

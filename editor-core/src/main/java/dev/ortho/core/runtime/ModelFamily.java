@@ -13,13 +13,13 @@ import java.util.function.Predicate;
  * runtime section (kind of block, norms, tensor names, defaults transformers applies when a key is
  * absent), read through the questions the graph asks. No model names here: they live in the JSON specs.
  */
-record ModelFamily(String specName, RuntimeSpec spec) {
+record ModelFamily(String specName, RuntimeSpec spec, Predicate<String> present) {
 
     /** The runtime description of {@code arch}, refused when the spec has none. */
     static ModelFamily of(ArchSpec arch, Path dir) {
         RuntimeSpec rs = arch.runtime().orElseThrow(() -> RuntimeFailure.unsupported(dir, "architecture spec '"
                 + arch.name() + "' has no runtime section, so the runtime cannot run it (see docs/architecture-specs.md)"));
-        return new ModelFamily(arch.name(), rs);
+        return new ModelFamily(arch.name(), rs, name -> true);
     }
 
     /**
@@ -27,12 +27,12 @@ record ModelFamily(String specName, RuntimeSpec spec) {
      * when the plain names are absent (Gemma 3's {@code Gemma3ForConditionalGeneration}).
      */
     ModelFamily locate(Predicate<String> has) {
-        if (has.test(spec.embedding())) return this;
+        if (has.test(spec.embedding())) return new ModelFamily(specName, spec, has);
         for (String tower : spec.textTowers()) {
             RuntimeSpec moved = spec.underTower(tower);
-            if (has.test(moved.embedding())) return new ModelFamily(specName, moved);
+            if (has.test(moved.embedding())) return new ModelFamily(specName, moved, has);
         }
-        return this;
+        return new ModelFamily(specName, spec, has);
     }
 
     RuntimeSpec.Block kind() { return spec.block(); }
@@ -50,7 +50,7 @@ record ModelFamily(String specName, RuntimeSpec spec) {
     boolean rotary() { return spec.rotary(); }
 
     /** Layer {@code l}'s module for a {@link RuntimeSpec#LAYER_KEYS} key, or null when the architecture has none. */
-    String t(int l, String key) { return spec.layerTensor(l, key); }
+    String t(int l, String key) { return spec.layerTensor(l, key, present); }
 
     /** The config's tie_word_embeddings, else the architecture's default. */
     boolean tied(ModelConfig c) { return c.tieWordEmbeddingsRaw().orElse(spec.tieWordEmbeddings()); }

@@ -490,20 +490,11 @@ final class ModelGraph {
 
     private String decoderMlp(String h, int l) {
         String act = f.activation(c, dir);
-        String router = f.t(l, "router");
-        if (router != null && w.has(router + ".weight")) {
-            RuntimeSpec.Moe moe = f.spec().moe().orElseThrow(() -> RuntimeFailure.unsupported(dir, "architecture spec '"
-                    + f.specName() + "' names a router but has no runtime.moe section"));
-            return switch (moe.experts()) {
-                case "fused_clamped_swiglu" -> new FusedExperts(g, this::weight).apply(h, routing(h, router, moe),
-                        f.t(l, "experts_gate_up"), f.t(l, "experts_down"));
-                default -> perExpertMoe(h, l, act, routing(h, router, moe));
-            };
-        }
-        if (c.numExperts().isPresent()) {
-            throw RuntimeFailure.unsupported(dir, "this mixture-of-experts layout (" + c.modelType()
-                    + ", no router " + (router == null ? "in spec '" + f.specName() + "'" : "'" + router + ".weight'")
-                    + ") is not supported by the runtime");
+        RuntimeSpec.Moe moe = f.spec().moe().orElse(null);
+        if (moe != null && sparseLayer(l, moe)) return moe(h, l, act, moe);
+        if (moe == null && c.numExperts().isPresent()) {
+            throw RuntimeFailure.unsupported(dir, "config.json gives " + c.numExperts().get() + " experts but architecture spec '"
+                    + f.specName() + "' describes no mixture of experts (runtime.moe)");
         }
         String gate, up;
         String fused = f.t(l, "gate_up");
@@ -517,6 +508,54 @@ final class ModelGraph {
             up = linear(h, f.t(l, "up") + ".weight", null);
         }
         return linear(g.mul(Activations.apply(g, act, gate), up), f.t(l, "down") + ".weight", null);
+    }
+
+    /** Whether layer l routes over experts: Qwen-MoE's mlp_only_layers and decoder_sparse_step make some dense. */
+    private boolean sparseLayer(int l, RuntimeSpec.Moe moe) {
+        if (!moe.denseLayers()) return true;
+        for (var n : c.raw().path("mlp_only_layers")) if (n.asInt(-1) == l) return false;
+        int step = c.raw().path("decoder_sparse_step").asInt(1);
+        return c.numExperts().orElse(0) > 0 && step > 0 && (l + 1) % step == 0;
+    }
+
+    /**
+     * A sparse block: the router, the experts (one tensor per expert or fused 3-D), and a shared
+     * expert gated by {@code sigmoid(shared_expert_gate · x)} when the spec names one.
+     */
+    private String moe(String h, int l, String act, RuntimeSpec.Moe moe) {
+        String router = f.t(l, "router");
+        if (router == null || !w.has(router + ".weight")) {
+            throw RuntimeFailure.unsupported(dir, "layer " + l + " is a mixture-of-experts layer but has no router "
+                    + (router == null ? "in spec '" + f.specName() + "'" : "'" + router + ".weight'"));
+        }
+        String dense = routing(h, router, moe);
+        String perExpert = f.t(l, "expert_gate");
+        String out;
+        if (perExpert != null && w.has(perExpert.replace("{expert}", "0") + ".weight")) {
+            out = perExpertMoe(h, l, act, dense);
+        } else {
+            String gu = f.t(l, "experts_gate_up"), down = f.t(l, "experts_down");
+            if (gu == null || !w.has(gu) || down == null || !w.has(down)) {
+                throw RuntimeFailure.unsupported(dir, "layer " + l + ": no experts found ('" + perExpert + "' per expert or '"
+                        + gu + "' fused): this expert layout is not supported by the runtime");
+            }
+            FusedExperts.Layout layout = moe.experts().equals("clamped_swiglu") ? FusedExperts.Layout.IN_OUT_INTERLEAVED_CLAMPED
+                    : FusedExperts.Layout.OUT_IN;
+            if ((layout == FusedExperts.Layout.OUT_IN) != moe.fusedLayout().equals("out_in")) {
+                throw RuntimeFailure.unsupported(dir, "experts " + moe.experts() + " stored " + moe.fusedLayout()
+                        + " is not supported by the runtime");
+            }
+            out = new FusedExperts(g, this::weight, w::has).apply(h, dense, gu, down, layout, act);
+        }
+        String shared = f.t(l, "shared_gate");
+        if (shared != null && w.has(shared + ".weight")) {
+            String s = linear(g.mul(Activations.apply(g, act, linear(h, shared + ".weight", null)),
+                    linear(h, f.t(l, "shared_up") + ".weight", null)), f.t(l, "shared_down") + ".weight", null);
+            String gate = f.t(l, "shared_expert_gate");
+            if (gate != null && w.has(gate + ".weight")) s = g.mul(g.sigmoid(linear(h, gate + ".weight", null)), s);
+            out = g.add(out, s);
+        }
+        return out;
     }
 
     /**

@@ -5,8 +5,6 @@ import dev.ortho.fixtures.FixtureCheckpoints;
 import dev.ortho.formats.safetensors.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,17 +20,28 @@ class UnsupportedInputTest {
     @TempDir
     Path tmp;
 
-    @ParameterizedTest
-    @EnumSource(value = FixtureArch.class, names = {"QWEN2_MOE", "QWEN3_MOE", "MIXTRAL_FUSED"})
-    void unsupportedLayoutsAreRefused(FixtureArch arch) {
-        Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 1, 1);
+    /** Experts in config.json but a spec that describes none, or a spec without a runtime section: refused at open. */
+    @Test
+    void architecturesTheSpecCannotRunAreRefused() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("moe"), FixtureArch.QWEN2_MOE, DType.F32, 1, 1);
+        Path spec = tmp.resolve("dense.json");
+        String qwen2;
+        try (var in = dev.ortho.core.arch.ArchRegistry.class.getResourceAsStream("qwen2.json")) {
+            qwen2 = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Files.writeString(spec, qwen2.replace("\"name\": \"qwen2\"", "\"name\": \"dense_qwen\""));
         RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> {
-            try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            try (ModelRuntime rt = ModelRuntime.open(dir, RuntimeOptions.defaults(), dev.ortho.core.arch.ArchChoice.specFile(spec))) {
                 rt.forward(List.of(new int[]{1, 2}), Intervention.none(), Capture.logits());
             }
         });
         assertEquals(2, e.exitCode());
-        assertTrue(e.getMessage().contains("not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("describes no mixture of experts"), e.getMessage());
+        Files.writeString(spec, "{\"name\": \"edit_only\", \"model_types\": [\"qwen2_moe\"], \"rules\": "
+                + "[{\"pattern\": \"lm_head\\\\.weight\", \"role\": \"LM_HEAD\"}]}");
+        e = assertThrows(RuntimeFailure.class, () -> ModelRuntime.open(dir, RuntimeOptions.defaults(),
+                dev.ortho.core.arch.ArchChoice.specFile(spec)).close());
+        assertTrue(e.getMessage().contains("has no runtime section"), e.getMessage());
     }
 
     @Test
