@@ -1,11 +1,12 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.arch.ArchChoice;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** {@code --arch} and {@code --arch-spec}, shared by the commands that open a model. */
+/** {@code --arch} and {@code --arch-spec}, shared by every command that reads a model. */
 final class ArchOptions {
 
     @Option(names = "--arch", paramLabel = "NAME",
@@ -19,4 +20,7 @@ final class ArchOptions {
     Optional<String> arch() { return Optional.ofNullable(arch); }
 
     Optional<Path> archSpec() { return Optional.ofNullable(archSpec); }
+
+    /** The choice as core resolves it, for the editor and the runtime alike. */
+    ArchChoice choice() { return new ArchChoice(arch(), archSpec()); }
 }

@@ -83,6 +83,7 @@ final class CompareCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin InterventionOptions intervention;
+    @Mixin ArchOptions archOptions;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -130,12 +131,12 @@ final class CompareCommand implements Callable<Integer> {
 
         List<float[]> a, b;
         int vocab;
-        try (ModelRuntime rt = ModelRuntime.open(original, opts)) {
+        try (ModelRuntime rt = ModelRuntime.open(original, opts, archOptions.choice())) {
             vocab = rt.config().vocabSize();
             if (continuation > 0) seqs = withContinuation(rt, seqs);
             a = run(rt, seqs, Intervention.none());
         }
-        try (ModelRuntime rt = ModelRuntime.open(edited != null ? edited : original, opts)) {
+        try (ModelRuntime rt = ModelRuntime.open(edited != null ? edited : original, opts, archOptions.choice())) {
             if (rt.config().vocabSize() != vocab) {
                 throw new InvalidInputException(edited, null, "vocabulary " + rt.config().vocabSize() + " differs from the original's " + vocab);
             }

@@ -60,6 +60,7 @@ final class GenerateCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin InterventionOptions intervention;
+    @Mixin ArchOptions archOptions;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -74,7 +75,7 @@ final class GenerateCommand implements Callable<Integer> {
         List<String> texts = prompt != null ? List.of(prompt) : InstructionFiles.read(prompts, csvColumn);
         RuntimeOptions opts = RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads);
         List<Completion> done = new ArrayList<>();
-        try (PromptText tok = PromptText.load(model); ModelRuntime rt = ModelRuntime.open(model, opts)) {
+        try (PromptText tok = PromptText.load(model); ModelRuntime rt = ModelRuntime.open(model, opts, archOptions.choice())) {
             Intervention iv = intervention.build(rt.config());
             List<int[]> ids = new ArrayList<>();
             for (String t : texts) {

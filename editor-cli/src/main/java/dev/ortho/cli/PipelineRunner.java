@@ -1,6 +1,7 @@
 package dev.ortho.cli;
 
 import dev.ortho.core.direction.CandidateDirections;
+import dev.ortho.core.arch.ArchChoice;
 import dev.ortho.core.edit.AblationRequest;
 import dev.ortho.core.edit.CheckpointEditor;
 import dev.ortho.core.edit.EditOptions;
@@ -47,6 +48,7 @@ final class PipelineRunner {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRunner.class);
 
     private final RunPlan plan;
+    private final ArchChoice arch;
     private final StepProgress progress;
     private final ProgressListener editProgress;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
@@ -59,7 +61,12 @@ final class PipelineRunner {
     static EditVerification verification = (edited, original, threads) -> Verifier.verify(edited, Optional.of(original), threads);
 
     PipelineRunner(RunPlan plan, StepProgress progress, ProgressListener editProgress) {
+        this(plan, ArchChoice.detect(), progress, editProgress);
+    }
+
+    PipelineRunner(RunPlan plan, ArchChoice arch, StepProgress progress, ProgressListener editProgress) {
         this.plan = plan;
+        this.arch = arch;
         this.progress = progress;
         this.editProgress = editProgress;
     }
@@ -71,7 +78,7 @@ final class PipelineRunner {
         Selected sel;
         List<RefusalEvaluation> evals = new ArrayList<>();
         Map<String, Object> compare = new LinkedHashMap<>();
-        try (ModelSession s = ModelSession.open(plan.model(), plan.model(), plan.threads(), plan.batch())) {
+        try (ModelSession s = ModelSession.open(plan.model(), plan.model(), plan.threads(), plan.batch(), arch)) {
             PromptOptions po = new PromptOptions();
             po.refusalTokens = plan.refusalTokens();
             List<int[]> harmfulTrain = s.encode(plan.harmfulTrain()), harmlessTrain = s.encode(plan.harmlessTrain());
@@ -117,7 +124,7 @@ final class PipelineRunner {
             EditOptions eo = new EditOptions(1.0, LayerSelection.ALL, EditOptions.defaults().components(), tied, false,
                     Math.max(1, plan.threads() == 0 ? Runtime.getRuntime().availableProcessors() : plan.threads()), true);
             CheckpointEditor.Result edit = CheckpointEditor.ablate(new AblationRequest(plan.model(), o.directionFile().toString(),
-                    edited, plan.force(), eo, Optional.empty(), Optional.empty(), AblateCommand.commandLine()), editProgress);
+                    edited, plan.force(), eo, arch.name(), arch.specFile(), AblateCommand.commandLine()), editProgress);
             lap("ablate", t);
             t = System.nanoTime();
             VerifyReport v = verification.verify(edited, plan.model(), eo.threads());
@@ -150,7 +157,7 @@ final class PipelineRunner {
             List<float[]> hookHarmful = s.lastLogits(harmfulIds, ablate);
             report.put("cosine_with_direction", ReportFiles.map(
                     "harmful", cosines(s, harmfulIds, dir), "harmless", cosines(s, harmlessIds, dir)));
-            try (ModelSession e = ModelSession.open(edited, plan.model(), plan.threads(), plan.batch())) {
+            try (ModelSession e = ModelSession.open(edited, plan.model(), plan.threads(), plan.batch(), arch)) {
                 List<float[]> editHarmless = e.lastLogits(harmlessIds, Intervention.none());
                 List<float[]> editHarmful = e.lastLogits(harmfulIds, Intervention.none());
                 double[] klEdit = kls(baseHarmless, editHarmless);

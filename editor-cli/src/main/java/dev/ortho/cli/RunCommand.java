@@ -56,6 +56,7 @@ final class RunCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin PromptOptions prompts;
+    @Mixin ArchOptions archOptions;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -72,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
             RunPlan.Split hs = RunPlan.Split.of(h, harmful.toString()), ls = RunPlan.Split.of(l, harmless.toString());
             plan = plan(hs.train(), ls.train(), hs.val(), ls.val(), hs.test(), ls.test());
         }
-        Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!prompts.noProgress && !json), ProgressBar.forTerminal(!prompts.noProgress && !json)).run();
+        Map<String, Object> report = new PipelineRunner(plan, archOptions.choice(), StepBar.forTerminal(!prompts.noProgress && !json), ProgressBar.forTerminal(!prompts.noProgress && !json)).run();
         print(spec.commandLine().getOut(), report, out, json);
         return exitCode(report);
     }

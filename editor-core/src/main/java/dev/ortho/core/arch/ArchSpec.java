@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -23,12 +24,13 @@ import java.util.regex.PatternSyntaxException;
  * @param postNormWriters whether a norm sits between the attention/MLP writers and the residual
  *                        stream (Gemma 2/3), so editing them only approximates ablation
  * @param rules           first match wins
+ * @param runtime         how the runtime assembles the forward pass; empty for an edit-only spec
  */
 public record ArchSpec(String name, String description, List<String> modelTypes, List<String> architectures,
-                       boolean postNormWriters, List<ArchRule> rules) {
+                       boolean postNormWriters, List<ArchRule> rules, Optional<RuntimeSpec> runtime) {
 
     private static final Set<String> KEYS = Set.of("name", "description", "model_types", "architectures",
-            "post_norm_writers", "rules");
+            "post_norm_writers", "rules", "runtime");
     private static final Set<String> RULE_KEYS = Set.of("pattern", "role", "layout");
 
     public ArchSpec {
@@ -63,7 +65,9 @@ public record ArchSpec(String name, String description, List<String> modelTypes,
         if (rulesNode == null || !rulesNode.isArray() || rulesNode.isEmpty()) throw bad(source, "'rules' must be a non-empty array");
         List<ArchRule> rules = new ArrayList<>();
         for (int i = 0; i < rulesNode.size(); i++) rules.add(rule(rulesNode.get(i), i, source));
-        return new ArchSpec(name, description, modelTypes, architectures, postNorm, rules);
+        Optional<RuntimeSpec> runtime = root.has("runtime")
+                ? Optional.of(RuntimeSpec.fromJson(root.get("runtime"), source)) : Optional.empty();
+        return new ArchSpec(name, description, modelTypes, architectures, postNorm, rules, runtime);
     }
 
     private static ArchRule rule(JsonNode n, int index, Path source) {
@@ -89,9 +93,9 @@ public record ArchSpec(String name, String description, List<String> modelTypes,
         WriterLayout layout = null;
         if (role.writer()) {
             String l = n.has("layout") ? text(n, "layout", source) : null;
-            if (l == null) throw bad(source, where + ": a writer rule needs 'layout' (out_in, in_out, rows, experts)");
+            if (l == null) throw bad(source, where + ": a writer rule needs 'layout' " + WriterLayout.jsonNames());
             layout = WriterLayout.fromJson(l).orElseThrow(() ->
-                    bad(source, where + ": unknown layout '" + l + "' (known: out_in, in_out, rows, experts)"));
+                    bad(source, where + ": unknown layout '" + l + "' (known: " + String.join(", ", WriterLayout.jsonNames()) + ")"));
         }
         return new ArchRule(pattern, role, layout);
     }

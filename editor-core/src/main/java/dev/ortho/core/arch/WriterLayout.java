@@ -1,23 +1,30 @@
 package dev.ortho.core.arch;
 
-import dev.ortho.core.edit.ProjectionLayout;
-
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * How a writer tensor is stored, as declared by an architecture spec. The declaration is checked
- * against the tensor's actual shape and the model's hidden size before anything is edited.
+ * against the tensor's actual shape and the model's hidden size before anything is edited (by
+ * {@code dev.ortho.core.edit.ProjectionLayout#of}: this package does not depend on the editor).
  */
 public enum WriterLayout {
     /** nn.Linear [hidden, in]: the output (hidden) dimension first. */
     OUT_IN("out_in"),
     /** GPT-2 Conv1D [in, hidden]: the output (hidden) dimension last. */
     IN_OUT("in_out"),
-    /** Embedding [rows, hidden], or a bias [hidden]. */
+    /** Embedding [rows, hidden], or a bias [hidden]; per-expert biases [E, hidden]. */
     ROWS("rows"),
-    /** Experts fused in one 3-D tensor, [E, hidden, in] or [E, in, hidden]; told apart by shape. */
-    EXPERTS("experts");
+    /**
+     * Experts fused in one 3-D tensor, [E, hidden, in] or [E, in, hidden], told apart by shape.
+     * Refused when both inner dimensions equal hidden: state the orientation with one of the two below.
+     */
+    EXPERTS("experts"),
+    /** Experts fused [E, hidden, in] (transformers 5's Mixtral / Qwen-MoE in-memory layout): nn.Linear per expert. */
+    EXPERTS_OUT_IN("experts_out_in"),
+    /** Experts fused [E, in, hidden] (gpt-oss, used as {@code h @ W[e]}): Conv1D-like per expert. */
+    EXPERTS_IN_OUT("experts_in_out");
 
     private final String jsonName;
 
@@ -29,25 +36,9 @@ public enum WriterLayout {
         return Arrays.stream(values()).filter(v -> v.jsonName.equals(s)).findFirst();
     }
 
-    /**
-     * The kernel layout for a tensor of this declared layout, or empty when the shape does not put
-     * the hidden size where the declaration says.
-     */
-    public Optional<ProjectionLayout> resolve(long[] shape, int hidden) {
-        int n = shape.length;
-        return switch (this) {
-            case OUT_IN -> n == 2 && shape[0] == hidden ? Optional.of(ProjectionLayout.COLUMNS) : Optional.empty();
-            case IN_OUT -> n == 2 && shape[1] == hidden ? Optional.of(ProjectionLayout.ROWS) : Optional.empty();
-            case ROWS -> n >= 1 && n <= 2 && shape[n - 1] == hidden ? Optional.of(ProjectionLayout.ROWS) : Optional.empty();
-            case EXPERTS -> {
-                if (n != 3) yield Optional.empty();
-                // transformers stores fused down projections as [E, out=hidden, in]; when the
-                // intermediate size equals hidden the shape cannot tell, and that convention wins.
-                if (shape[1] == hidden) yield Optional.of(ProjectionLayout.COLUMNS);
-                if (shape[2] == hidden) yield Optional.of(ProjectionLayout.ROWS);
-                yield Optional.empty();
-            }
-        };
+    /** The JSON names, for error messages. */
+    public static List<String> jsonNames() {
+        return Arrays.stream(values()).map(WriterLayout::jsonName).toList();
     }
 
     /** Human description of where hidden must be, for error messages. */
@@ -56,7 +47,10 @@ public enum WriterLayout {
             case OUT_IN -> "[hidden, in]";
             case IN_OUT -> "[in, hidden]";
             case ROWS -> "[rows, hidden] or [hidden]";
-            case EXPERTS -> "[experts, hidden, in] or [experts, in, hidden]";
+            case EXPERTS -> "[experts, hidden, in] or [experts, in, hidden] with in != hidden"
+                    + " (state experts_out_in or experts_in_out when they are equal)";
+            case EXPERTS_OUT_IN -> "[experts, hidden, in]";
+            case EXPERTS_IN_OUT -> "[experts, in, hidden]";
         };
     }
 }

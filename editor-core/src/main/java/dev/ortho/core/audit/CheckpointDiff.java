@@ -59,7 +59,7 @@ public final class CheckpointDiff {
             for (TensorRef t : original.tensors()) {
                 TensorRole role = spec.classify(t.info().name());
                 roles.add(role.role().name());
-                if (role.writer() && role.layout().resolve(t.info().shapeArray(), hidden).isPresent()) writers++;
+                if (role.writer() && ProjectionLayout.of(role.layout(), t.info().shapeArray(), hidden).isPresent()) writers++;
                 Optional<TensorRef> o = other.find(t.info().name());
                 if (o.isPresent()) matched.add(new TensorRef[]{t, o.get()});
                 else missing.add(tensor(t.info(), role));
@@ -242,7 +242,7 @@ public final class CheckpointDiff {
      */
     private static Space space(TensorRole role, long[] shape, int hidden) {
         if (role.writer()) {
-            Optional<ProjectionLayout> l = role.layout().resolve(shape, hidden);
+            Optional<ProjectionLayout> l = ProjectionLayout.of(role.layout(), shape, hidden);
             if (l.isPresent()) return new Space("hidden", HiddenVectors.of(l.get(), shape));
         }
         int n = shape.length;

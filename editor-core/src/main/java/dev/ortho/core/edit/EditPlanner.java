@@ -152,7 +152,7 @@ public final class EditPlanner {
                     + info.dtype() + "; only F16, BF16, F32 and F64 can be edited");
         }
         long[] shape = info.shapeArray();
-        ProjectionLayout layout = role.layout().resolve(shape, model.hidden()).orElseThrow(() ->
+        ProjectionLayout layout = ProjectionLayout.of(role.layout(), shape, model.hidden()).orElseThrow(() ->
                 new InvalidInputException(model.checkpoint().resolve(t.file()), info.name(), "shape " + info.shape()
                         + " does not match the " + role.layout().jsonName() + " layout " + role.layout().expectation()
                         + " for hidden size " + model.hidden() + " (config.json)"));

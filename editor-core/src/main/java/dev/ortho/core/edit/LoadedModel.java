@@ -1,6 +1,6 @@
 package dev.ortho.core.edit;
 
-import dev.ortho.core.arch.ArchRegistry;
+import dev.ortho.core.arch.ArchChoice;
 import dev.ortho.core.arch.ArchSpec;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.checkpoint.Checkpoint;
@@ -41,12 +41,7 @@ public final class LoadedModel implements AutoCloseable {
                         "no config.json next to the weights: Ortho needs it for the hidden size, layers and architecture");
             }
             ModelConfig config = ModelConfig.read(configFile);
-            ArchRegistry registry = ArchRegistry.builtin();
-            if (archSpecFile.isPresent()) registry = registry.with(archSpecFile.get());
-            ArchSpec spec;
-            if (arch.isPresent()) spec = registry.require(arch.get());
-            else if (archSpecFile.isPresent()) spec = registry.require(ArchRegistry.readSpec(archSpecFile.get()).name());
-            else spec = registry.detect(config.modelType(), config.architectures(), configFile);
+            ArchSpec spec = new ArchChoice(arch, archSpecFile).resolve(config.modelType(), config.architectures(), configFile);
             return new LoadedModel(checkpoint, config, configFile, spec);
         } catch (RuntimeException e) {
             checkpoint.close();

@@ -1,5 +1,6 @@
 package dev.ortho.core.pipeline;
 
+import dev.ortho.core.arch.ArchChoice;
 import dev.ortho.core.eval.RefusalScore;
 import dev.ortho.core.runtime.Capture;
 import dev.ortho.core.runtime.ForwardResult;
@@ -44,11 +45,16 @@ public final class ModelSession implements AutoCloseable {
      * @param batchSize  prompts per forward pass (the paper uses 32 for scoring)
      */
     public static ModelSession open(Path weightsDir, Path textDir, int threads, int batchSize) {
+        return open(weightsDir, textDir, threads, batchSize, ArchChoice.detect());
+    }
+
+    /** As above, with the architecture spec chosen by {@code --arch} / {@code --arch-spec}. */
+    public static ModelSession open(Path weightsDir, Path textDir, int threads, int batchSize, ArchChoice arch) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1: " + batchSize);
         TextTokenizer tok = Tokenizers.load(textDir);
         try {
             PromptFormatter f = new PromptFormatter(ChatTemplate.load(textDir), tok);
-            ModelRuntime rt = ModelRuntime.open(weightsDir, RuntimeOptions.defaults().withThreads(threads));
+            ModelRuntime rt = ModelRuntime.open(weightsDir, RuntimeOptions.defaults().withThreads(threads), arch);
             return new ModelSession(rt, tok, f, batchSize);
         } catch (RuntimeException e) {
             tok.close();

@@ -2,6 +2,7 @@ package dev.ortho.core.runtime;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import dev.ortho.core.arch.RuntimeSpec;
 import dev.ortho.formats.config.ModelConfig;
 import dev.ortho.formats.safetensors.DType;
 import dev.ortho.formats.safetensors.FloatConversions;
@@ -42,6 +43,7 @@ final class ModelGraph {
     private String fullBias;    // [B,1,1,T,S] additive mask
     private String slidingBias; // same, with the sliding window
     private String cos, sin;    // [B,1,T,rotaryDim]
+    private String localCos, localSin;   // sliding layers' own rope (Gemma 3), else null
     private String positions;   // [B,T] int64
     private String ablateDirs;            // [layers, k, h]: each layer's orthonormal basis
     private String ablateAlpha;           // [layers, 3]: strength at the layer input, attention output, MLP output
@@ -58,8 +60,8 @@ final class ModelGraph {
         this.spec = spec;
         this.hidden = c.hiddenSize();
         this.heads = c.numHeads();
-        this.kvHeads = f.kind() == ModelFamily.Kind.GPT2 ? c.numHeads() : c.numKvHeads();
-        this.headDim = f.kind() == ModelFamily.Kind.GPT2 ? c.hiddenSize() / c.numHeads() : c.headDim();
+        this.kvHeads = f.kind() == RuntimeSpec.Block.GPT2 ? c.numHeads() : c.numKvHeads();
+        this.headDim = f.kind() == RuntimeSpec.Block.GPT2 ? c.hiddenSize() / c.numHeads() : c.headDim();
         this.layers = c.numLayers();
     }
 
@@ -131,16 +133,37 @@ final class ModelGraph {
     }
 
     private void rotary() {
-        float[] inv = Rope.invFreq(c, dir);
+        // Length-dependent types (dynamic, longrope) get their frequencies per run as an input.
+        Rope.Frequencies fr = Rope.at(c, dir, 1);
+        int half = fr.invFreq().length;
+        String inv = Rope.lengthDependent(c) ? g.input(Rope.INPUT, FLOAT, (long) half) : g.constFloat(fr.invFreq(), half);
         String posF = g.unsqueeze(g.cast(positions, FLOAT), 2);                 // [B,T,1]
-        String freqs = g.mul(posF, g.constFloat(inv, inv.length));             // [B,T,rd/2]
+        String freqs = g.mul(posF, inv);                                        // [B,T,rd/2]
         String emb = g.unsqueeze(g.concat(-1, freqs, freqs), 1);               // [B,1,T,rd]
         cos = g.cos(emb);
         sin = g.sin(emb);
+        if (fr.attentionScaling() != 1f) {
+            cos = g.mul(cos, g.scalar(fr.attentionScaling()));
+            sin = g.mul(sin, g.scalar(fr.attentionScaling()));
+        }
+        Rope.slidingLayers(c, f.spec().localRopeTheta(), dir).ifPresent(local -> {
+            float[] li = local.invFreq();
+            String lf = g.mul(posF, g.constFloat(li, li.length));
+            String le = g.unsqueeze(g.concat(-1, lf, lf), 1);
+            localCos = g.cos(le);
+            localSin = g.sin(le);
+        });
     }
 
     /** q·cos + rotate_half(q)·sin on the first rotaryDim dimensions; the rest pass through. */
-    private String applyRotary(String x) {
+    private String applyRotary(String x) { return applyRotary(x, cos, sin); }
+
+    /** With layer l's rope: a sliding layer's own when the model has one. */
+    private String applyRotary(String x, int l) {
+        return localCos != null && f.sliding(c, l) ? applyRotary(x, localCos, localSin) : applyRotary(x, cos, sin);
+    }
+
+    private String applyRotary(String x, String cos, String sin) {
         int rd = Rope.rotaryDim(c);
         String rot = rd == headDim ? x : g.slice(x, -1, 0, rd);
         String x1 = g.slice(rot, -1, 0, rd / 2);
@@ -217,9 +240,10 @@ final class ModelGraph {
     private String embed(String idsFlat) {
         String x = gatherRows(f.embedName(), idsFlat);
         switch (f.kind()) {
-            case GPT2 -> x = g.add(x, gatherRows("transformer.wpe.weight", g.reshape(positions, g.longs(-1))));
+            case GPT2 -> x = g.add(x, gatherRows(f.spec().positionEmbedding().orElseThrow(),
+                    g.reshape(positions, g.longs(-1))));
             case DECODER -> {
-                if (f.gemmaNorm()) {
+                if (f.spec().embeddingScale()) {
                     // transformers multiplies by sqrt(hidden) cast to the weights' dtype.
                     float s = (float) Math.sqrt(hidden);
                     DType dt = w.dtypeOf(f.embedName());
@@ -246,13 +270,13 @@ final class ModelGraph {
     }
 
     private String norm(String x, String prefix) {
-        return f.kind() == ModelFamily.Kind.DECODER ? rmsNorm(x, prefix + ".weight") : layerNorm(x, prefix);
+        return f.spec().norm() == RuntimeSpec.Norm.LAYER ? layerNorm(x, prefix) : rmsNorm(x, prefix + ".weight");
     }
 
     private String finalNorm(String x) { return norm(x, f.finalNormPrefix()); }
 
     private void logits(String normed) {
-        String headName = c.tieWordEmbeddings() ? f.embedName() : f.headName();
+        String headName = f.tied(c) ? f.embedName() : f.headName();
         String x = normed;
         String outShape;
         if (spec.lastLogitsOnly()) {
@@ -336,25 +360,23 @@ final class ModelGraph {
     // ---- layers ------------------------------------------------------------------------------------
 
     private String decoderLayer(String x, int l) {
-        String p = "model.layers." + l + ".";
-        String a = decoderAttention(rmsNorm(x, p + "input_layernorm.weight"), l);
+        String a = decoderAttention(norm(x, f.t(l, "attn_norm")), l);
         a = ablateIf(a, l, ATTN, GraphSpec.Kind.ABLATE);
         if (f.sandwichNorms()) {
-            a = ablateIf(rmsNorm(a, p + "post_attention_layernorm.weight"), l, ATTN, GraphSpec.Kind.ABLATE_POSTNORM);
+            a = ablateIf(norm(a, f.t(l, "post_attn_norm")), l, ATTN, GraphSpec.Kind.ABLATE_POSTNORM);
         }
         x = g.add(x, a);
-        String h = rmsNorm(x, p + (f.sandwichNorms() ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"));
+        String h = norm(x, f.t(l, "mlp_norm"));
         String m = ablateIf(decoderMlp(h, l), l, MLP, GraphSpec.Kind.ABLATE);
         if (f.sandwichNorms()) {
-            m = ablateIf(rmsNorm(m, p + "post_feedforward_layernorm.weight"), l, MLP, GraphSpec.Kind.ABLATE_POSTNORM);
+            m = ablateIf(norm(m, f.t(l, "post_mlp_norm")), l, MLP, GraphSpec.Kind.ABLATE_POSTNORM);
         }
         return g.add(x, m);
     }
 
     private String gpt2Layer(String x, int l) {
-        String p = "transformer.h." + l + ".";
-        String h = layerNorm(x, p + "ln_1");
-        String qkv = conv1d(h, p + "attn.c_attn.weight", p + "attn.c_attn.bias");
+        String h = norm(x, f.t(l, "attn_norm"));
+        String qkv = conv1d(h, f.t(l, "qkv") + ".weight", f.t(l, "qkv") + ".bias");
         String q = heads4(g.slice(qkv, 1, 0, hidden), heads);
         String k = heads4(g.slice(qkv, 1, hidden, 2L * hidden), heads);
         String v = heads4(g.slice(qkv, 1, 2L * hidden, 3L * hidden), heads);
@@ -362,39 +384,38 @@ final class ModelGraph {
         if (c.raw().path("scale_attn_by_inverse_layer_idx").asBoolean(false)) scale /= (l + 1);
         String att = attend(g.transpose(q, 0, 2, 1, 3), g.transpose(k, 0, 2, 1, 3), g.transpose(v, 0, 2, 1, 3), l,
                 scale, fullBias);
-        String a = ablate(conv1d(att, p + "attn.c_proj.weight", p + "attn.c_proj.bias"), l, ATTN);
+        String a = ablate(conv1d(att, f.t(l, "o") + ".weight", f.t(l, "o") + ".bias"), l, ATTN);
         x = g.add(a, x);
-        h = layerNorm(x, p + "ln_2");
-        String m = Activations.apply(g, f.activation(c, dir), conv1d(h, p + "mlp.c_fc.weight", p + "mlp.c_fc.bias"));
-        m = ablate(conv1d(m, p + "mlp.c_proj.weight", p + "mlp.c_proj.bias"), l, MLP);
+        h = norm(x, f.t(l, "mlp_norm"));
+        String m = Activations.apply(g, f.activation(c, dir), conv1d(h, f.t(l, "up") + ".weight", f.t(l, "up") + ".bias"));
+        m = ablate(conv1d(m, f.t(l, "down") + ".weight", f.t(l, "down") + ".bias"), l, MLP);
         return g.add(x, m);
     }
 
     private String neoxLayer(String x, int l) {
-        String p = "gpt_neox.layers." + l + ".";
-        String h = layerNorm(x, p + "input_layernorm");
-        String qkv = linear(h, p + "attention.query_key_value.weight", p + "attention.query_key_value.bias");
+        String h = norm(x, f.t(l, "attn_norm"));
+        String qkv = linear(h, f.t(l, "qkv") + ".weight", f.t(l, "qkv") + ".bias");
         // Per head the fused output holds [q | k | v], each head_dim wide.
         String qkv4 = g.reshape(qkv, g.concat(0, bt, g.longs(heads, 3L * headDim)));
         String q = g.transpose(g.slice(qkv4, -1, 0, headDim), 0, 2, 1, 3);
         String k = g.transpose(g.slice(qkv4, -1, headDim, 2L * headDim), 0, 2, 1, 3);
         String v = g.transpose(g.slice(qkv4, -1, 2L * headDim, 3L * headDim), 0, 2, 1, 3);
         String att = attend(applyRotary(q), applyRotary(k), v, l, 1.0 / Math.sqrt(headDim), fullBias);
-        String a = ablate(linear(att, p + "attention.dense.weight", p + "attention.dense.bias"), l, ATTN);
+        String a = ablate(linear(att, f.t(l, "o") + ".weight", f.t(l, "o") + ".bias"), l, ATTN);
         String act = f.activation(c, dir);
         if (c.useParallelResidual()) {
-            String m = neoxMlp(layerNorm(x, p + "post_attention_layernorm"), p, act);
+            String m = neoxMlp(norm(x, f.t(l, "mlp_norm")), l, act);
             m = ablate(m, l, MLP);
             return g.add(g.add(m, a), x);
         }
         x = g.add(a, x);
-        String m = ablate(neoxMlp(layerNorm(x, p + "post_attention_layernorm"), p, act), l, MLP);
+        String m = ablate(neoxMlp(norm(x, f.t(l, "mlp_norm")), l, act), l, MLP);
         return g.add(m, x);
     }
 
-    private String neoxMlp(String h, String p, String act) {
-        String up = linear(h, p + "mlp.dense_h_to_4h.weight", p + "mlp.dense_h_to_4h.bias");
-        return linear(Activations.apply(g, act, up), p + "mlp.dense_4h_to_h.weight", p + "mlp.dense_4h_to_h.bias");
+    private String neoxMlp(String h, int l, String act) {
+        String up = linear(h, f.t(l, "up") + ".weight", f.t(l, "up") + ".bias");
+        return linear(Activations.apply(g, act, up), f.t(l, "down") + ".weight", f.t(l, "down") + ".bias");
     }
 
     // ---- attention ---------------------------------------------------------------------------------
@@ -405,30 +426,32 @@ final class ModelGraph {
     }
 
     private String decoderAttention(String h, int l) {
-        String p = "model.layers." + l + ".self_attn.";
         long qDim = (long) heads * headDim, kvDim = (long) kvHeads * headDim;
         String q, k, v;
-        if (w.has(p + "qkv_proj.weight")) {
-            String qkv = linear(h, p + "qkv_proj.weight", p + "qkv_proj.bias");
+        String fused = f.t(l, "qkv");
+        if (fused != null && w.has(fused + ".weight")) {
+            String qkv = linear(h, fused + ".weight", fused + ".bias");
             q = g.slice(qkv, 1, 0, qDim);
             k = g.slice(qkv, 1, qDim, qDim + kvDim);
             v = g.slice(qkv, 1, qDim + kvDim, qDim + 2 * kvDim);
         } else {
-            q = linear(h, p + "q_proj.weight", p + "q_proj.bias");
-            k = linear(h, p + "k_proj.weight", p + "k_proj.bias");
-            v = linear(h, p + "v_proj.weight", p + "v_proj.bias");
+            q = linear(h, f.t(l, "q") + ".weight", f.t(l, "q") + ".bias");
+            k = linear(h, f.t(l, "k") + ".weight", f.t(l, "k") + ".bias");
+            v = linear(h, f.t(l, "v") + ".weight", f.t(l, "v") + ".bias");
         }
         String q4 = heads4(q, heads), k4 = heads4(k, kvHeads), v4 = heads4(v, kvHeads);
-        if (w.has(p + "q_norm.weight")) {
-            q4 = rmsNorm(q4, p + "q_norm.weight");
-            k4 = rmsNorm(k4, p + "k_norm.weight");
+        String qNorm = f.t(l, "q_norm");
+        if (qNorm != null && w.has(qNorm + ".weight")) {
+            q4 = rmsNorm(q4, qNorm + ".weight");
+            k4 = rmsNorm(k4, f.t(l, "k_norm") + ".weight");
         }
-        String qh = applyRotary(g.transpose(q4, 0, 2, 1, 3));
-        String kh = applyRotary(g.transpose(k4, 0, 2, 1, 3));
+        String qh = applyRotary(g.transpose(q4, 0, 2, 1, 3), l);
+        String kh = applyRotary(g.transpose(k4, 0, 2, 1, 3), l);
         String vh = g.transpose(v4, 0, 2, 1, 3);
         double scale = c.queryPreAttnScalar().map(s -> 1.0 / Math.sqrt(s)).orElse(1.0 / Math.sqrt(headDim));
-        String att = attend(qh, kh, vh, l, scale, f.sliding(c, l) ? slidingBias : fullBias);
-        return linear(att, p + "o_proj.weight", p + "o_proj.bias");
+        String sinks = f.t(l, "sinks") != null ? single(f.t(l, "sinks")) : null;
+        String att = attend(qh, kh, vh, l, scale, f.sliding(c, l) ? slidingBias : fullBias, sinks);
+        return linear(att, f.t(l, "o") + ".weight", f.t(l, "o") + ".bias");
     }
 
     /**
@@ -437,6 +460,14 @@ final class ModelGraph {
      * group: query head h reads key head h / group, as transformers' repeat_kv does, without a copy.
      */
     private String attend(String q, String k, String v, int l, double scale, String maskBias) {
+        return attend(q, k, v, l, scale, maskBias, null);
+    }
+
+    /**
+     * @param sinks per-head sink logits [heads] (gpt-oss) joining each softmax as an extra column that
+     *              is then dropped, so a query's probabilities sum to less than 1; null for none
+     */
+    private String attend(String q, String k, String v, int l, double scale, String maskBias, String sinks) {
         if (spec.cache()) {
             String pk = g.input("past_key_" + l, FLOAT, "batch", (long) kvHeads, "past", (long) headDim);
             String pv = g.input("past_value_" + l, FLOAT, "batch", (long) kvHeads, "past", (long) headDim);
@@ -451,7 +482,15 @@ final class ModelGraph {
         String scores = g.mul(g.matmul(q5, kT), g.scalar((float) scale));
         if (c.attnLogitSoftcapping().isPresent()) scores = softcap(scores, c.attnLogitSoftcapping().get());
         scores = g.add(scores, maskBias);
-        String probs = g.softmax(scores, -1);
+        String probs;
+        if (sinks == null) {
+            probs = g.softmax(scores, -1);
+        } else {
+            // [B,kv,group,T,1] of each head's sink (query head h = kv*group + j, as the score layout).
+            String column = g.add(g.mul(g.slice(scores, -1, 0, 1), g.scalar(0f)),
+                    g.reshape(sinks, g.longs(1, kvHeads, group, 1, 1)));
+            probs = g.slice(g.softmax(g.concat(-1, scores, column), -1), -1, 0, -1);
+        }
         String out = g.matmul(probs, g.unsqueeze(v, 2));                       // [B,kv,group,T,hd]
         out = g.transpose(g.reshape(out, g.longs(0, heads, -1, headDim)), 0, 2, 1, 3);
         return g.reshape(out, g.longs(-1, (long) heads * headDim));
@@ -460,47 +499,109 @@ final class ModelGraph {
     // ---- MLPs ----------------------------------------------------------------------------------------
 
     private String decoderMlp(String h, int l) {
-        String p = "model.layers." + l + ".";
         String act = f.activation(c, dir);
-        if (w.has(p + "block_sparse_moe.gate.weight")) return moe(h, p + "block_sparse_moe.", act);
-        if (f.kind() == ModelFamily.Kind.DECODER && c.numExperts().isPresent()) {
-            throw RuntimeFailure.unsupported(dir, "this mixture-of-experts layout (" + c.modelType()
-                    + ", no block_sparse_moe.gate) is not supported by the runtime");
+        RuntimeSpec.Moe moe = f.spec().moe().orElse(null);
+        if (moe != null && sparseLayer(l, moe)) return moe(h, l, act, moe);
+        if (moe == null && c.numExperts().isPresent()) {
+            throw RuntimeFailure.unsupported(dir, "config.json gives " + c.numExperts().get() + " experts but architecture spec '"
+                    + f.specName() + "' describes no mixture of experts (runtime.moe)");
         }
         String gate, up;
-        if (w.has(p + "mlp.gate_up_proj.weight")) {
-            String gu = linear(h, p + "mlp.gate_up_proj.weight", null);
-            long im = w.shapeOf(p + "mlp.gate_up_proj.weight")[0] / 2;
+        String fused = f.t(l, "gate_up");
+        if (fused != null && w.has(fused + ".weight")) {
+            String gu = linear(h, fused + ".weight", null);
+            long im = w.shapeOf(fused + ".weight")[0] / 2;
             gate = g.slice(gu, 1, 0, im);
             up = g.slice(gu, 1, im, 2 * im);
         } else {
-            gate = linear(h, p + "mlp.gate_proj.weight", null);
-            up = linear(h, p + "mlp.up_proj.weight", null);
+            gate = linear(h, f.t(l, "gate") + ".weight", null);
+            up = linear(h, f.t(l, "up") + ".weight", null);
         }
-        return linear(g.mul(Activations.apply(g, act, gate), up), p + "mlp.down_proj.weight", null);
+        return linear(g.mul(Activations.apply(g, act, gate), up), f.t(l, "down") + ".weight", null);
+    }
+
+    /** Whether layer l routes over experts: Qwen-MoE's mlp_only_layers and decoder_sparse_step make some dense. */
+    private boolean sparseLayer(int l, RuntimeSpec.Moe moe) {
+        if (!moe.denseLayers()) return true;
+        for (var n : c.raw().path("mlp_only_layers")) if (n.asInt(-1) == l) return false;
+        int step = c.raw().path("decoder_sparse_step").asInt(1);
+        return c.numExperts().orElse(0) > 0 && step > 0 && (l + 1) % step == 0;
     }
 
     /**
-     * Mixtral's sparse block: softmax router, top-k, weights renormalized to sum 1. Every expert is
-     * evaluated for every token and weighted by a dense [N, experts] matrix that is zero off the
-     * top-k: the same sums as transformers' per-expert dispatch (zeros add nothing), at
-     * experts/top-k times the MLP compute.
+     * A sparse block: the router, the experts (one tensor per expert or fused 3-D), and a shared
+     * expert gated by {@code sigmoid(shared_expert_gate · x)} when the spec names one.
      */
-    private String moe(String h, String p, String act) {
-        int experts = c.numExperts().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_local_experts missing"));
-        int topK = c.numExpertsPerTok().orElse(2);
-        String probs = g.softmax(linear(h, p + "gate.weight", null), -1);
-        List<String> tk = g.node("TopK", List.of(probs, g.longs(topK)), 2,
-                List.of(OnnxGraphBuilder.attr("axis", -1L)));
+    private String moe(String h, int l, String act, RuntimeSpec.Moe moe) {
+        String router = f.t(l, "router");
+        if (router == null || !w.has(router + ".weight")) {
+            throw RuntimeFailure.unsupported(dir, "layer " + l + " is a mixture-of-experts layer but has no router "
+                    + (router == null ? "in spec '" + f.specName() + "'" : "'" + router + ".weight'"));
+        }
+        String dense = routing(h, router, moe);
+        String perExpert = f.t(l, "expert_gate");
+        String out;
+        if (perExpert != null && w.has(perExpert.replace("{expert}", "0") + ".weight")) {
+            out = perExpertMoe(h, l, act, dense);
+        } else {
+            String gu = f.t(l, "experts_gate_up"), down = f.t(l, "experts_down");
+            if (gu == null || !w.has(gu) || down == null || !w.has(down)) {
+                throw RuntimeFailure.unsupported(dir, "layer " + l + ": no experts found ('" + perExpert + "' per expert or '"
+                        + gu + "' fused): this expert layout is not supported by the runtime");
+            }
+            FusedExperts.Layout layout = moe.experts().equals("clamped_swiglu") ? FusedExperts.Layout.IN_OUT_INTERLEAVED_CLAMPED
+                    : FusedExperts.Layout.OUT_IN;
+            if ((layout == FusedExperts.Layout.OUT_IN) != moe.fusedLayout().equals("out_in")) {
+                throw RuntimeFailure.unsupported(dir, "experts " + moe.experts() + " stored " + moe.fusedLayout()
+                        + " is not supported by the runtime");
+            }
+            out = new FusedExperts(g, this::weight, w::has).apply(h, dense, gu, down, layout, act);
+        }
+        String shared = f.t(l, "shared_gate");
+        if (shared != null && w.has(shared + ".weight")) {
+            String s = linear(g.mul(Activations.apply(g, act, linear(h, shared + ".weight", null)),
+                    linear(h, f.t(l, "shared_up") + ".weight", null)), f.t(l, "shared_down") + ".weight", null);
+            String gate = f.t(l, "shared_expert_gate");
+            if (gate != null && w.has(gate + ".weight")) s = g.mul(g.sigmoid(linear(h, gate + ".weight", null)), s);
+            out = g.add(out, s);
+        }
+        return out;
+    }
+
+    /**
+     * The dense [N, experts] routing weights, zero off the top-k. {@code softmax_topk} (Mixtral):
+     * softmax over all router logits, top-k, optionally renormalized to sum 1 (config
+     * {@code norm_topk_prob} decides when present). {@code topk_softmax} (gpt-oss, biased router):
+     * top-k of the LOGITS, softmax over those k only.
+     */
+    private String routing(String h, String router, RuntimeSpec.Moe moe) {
+        int topK = c.numExpertsPerTok().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_experts_per_tok missing"));
+        String logits = linear(h, router + ".weight", router + ".bias");
+        boolean softmaxFirst = moe.routing().equals("softmax_topk");
+        String scores = softmaxFirst ? g.softmax(logits, -1) : logits;
+        List<String> tk = g.node("TopK", List.of(scores, g.longs(topK)), 2, List.of(OnnxGraphBuilder.attr("axis", -1L)));
         String vals = tk.get(0);
-        vals = g.div(vals, g.op("ReduceSum", List.of(OnnxGraphBuilder.attr("keepdims", 1L)), vals, g.longs(-1)));
-        String dense = g.op("ScatterElements", List.of(OnnxGraphBuilder.attr("axis", 1L)),
-                g.mul(probs, g.scalar(0f)), tk.get(1), vals);
+        if (!softmaxFirst) {
+            vals = g.softmax(vals, -1);
+        } else if (c.raw().path("norm_topk_prob").asBoolean(moe.normalize())) {
+            vals = g.div(vals, g.op("ReduceSum", List.of(OnnxGraphBuilder.attr("keepdims", 1L)), vals, g.longs(-1)));
+        }
+        return g.op("ScatterElements", List.of(OnnxGraphBuilder.attr("axis", 1L)), g.mul(logits, g.scalar(0f)), tk.get(1), vals);
+    }
+
+    /**
+     * One SwiGLU per expert ({@code expert_gate/up/down} with {@code {expert}} in the name). Every
+     * expert is evaluated for every token and weighted by the dense routing matrix: the same sums as
+     * transformers' per-expert dispatch (zeros add nothing), at experts/top-k times the MLP compute.
+     */
+    private String perExpertMoe(String h, int l, String act, String dense) {
+        int experts = c.numExperts().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_local_experts missing"));
         String out = null;
         for (int e = 0; e < experts; e++) {
-            String x = p + "experts." + e + ".";
-            String y = linear(g.mul(Activations.apply(g, act, linear(h, x + "w1.weight", null)),
-                    linear(h, x + "w3.weight", null)), x + "w2.weight", null);
+            String id = Integer.toString(e);
+            String y = linear(g.mul(Activations.apply(g, act, linear(h, f.t(l, "expert_gate").replace("{expert}", id) + ".weight", null)),
+                    linear(h, f.t(l, "expert_up").replace("{expert}", id) + ".weight", null)),
+                    f.t(l, "expert_down").replace("{expert}", id) + ".weight", null);
             y = g.mul(y, g.slice(dense, 1, e, e + 1));
             out = out == null ? y : g.add(out, y);
         }

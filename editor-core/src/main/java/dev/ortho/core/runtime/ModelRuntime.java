@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ortho.core.arch.ArchChoice;
+import dev.ortho.core.arch.RuntimeSpec;
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.config.ModelConfig;
 import org.slf4j.Logger;
@@ -45,18 +47,33 @@ public final class ModelRuntime implements AutoCloseable {
     private final Set<Integer> eos;
     private WeightOverlay overlay;
 
-    private ModelRuntime(Path dir, RuntimeOptions options) {
+    private ModelRuntime(Path dir, RuntimeOptions options, ArchChoice arch) {
         this.dir = dir;
         this.options = options;
-        this.config = ModelConfig.read(dir.resolve("config.json"));
-        this.family = ModelFamily.of(config, dir);
+        Path configFile = dir.resolve("config.json");
+        this.config = ModelConfig.read(configFile);
+        ModelFamily fam = ModelFamily.of(arch.resolve(config.modelType(), config.architectures(), configFile), dir);
+        // Refuse what cannot run before mapping anything: rope type, activation, MoE layout.
+        if (fam.rotary()) {
+            Rope.validate(config, dir);
+            Rope.slidingLayers(config, fam.spec().localRopeTheta(), dir);
+        }
+        fam.activation(config, dir);
+        fam.checkAttention(config, dir);
         this.checkpoint = Checkpoint.open(dir);
+        this.family = fam.locate(name -> checkpoint.find(name).isPresent());
         this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
         this.eos = eosIds(dir, config);
     }
 
+    /** Opens a model whose architecture is detected from config.json among the built-in specs. */
     public static ModelRuntime open(Path modelDir, RuntimeOptions options) {
-        return new ModelRuntime(modelDir, options);
+        return new ModelRuntime(modelDir, options, ArchChoice.detect());
+    }
+
+    /** Opens a model described by the chosen spec ({@code --arch} / {@code --arch-spec}). */
+    public static ModelRuntime open(Path modelDir, RuntimeOptions options, ArchChoice arch) {
+        return new ModelRuntime(modelDir, options, arch);
     }
 
     public static ModelRuntime open(Path modelDir) { return open(modelDir, RuntimeOptions.defaults()); }
@@ -84,6 +101,7 @@ public final class ModelRuntime implements AutoCloseable {
             feeds.put("input_ids", longTensor(batch.ids(), batch.size(), batch.length()));
             feeds.put("attention_mask", longTensor(batch.mask(), batch.size(), batch.length()));
             interventionFeeds(intervention, batch.size(), feeds);
+            ropeFeed(batch.length(), feeds);
             OrtSession session = session(spec);
             try (OrtSession.Result r = session.run(withWeights(feeds, intervention))) {
                 return collect(r, batch, capture);
@@ -199,8 +217,8 @@ public final class ModelRuntime implements AutoCloseable {
         Batch batch = Batch.leftPadded(prompts, options.padTokenId());
         int n = batch.size();
         GraphSpec spec = spec(true, iv, true, false, 0);
-        int kv = family.kind() == ModelFamily.Kind.GPT2 ? config.numHeads() : config.numKvHeads();
-        int hd = family.kind() == ModelFamily.Kind.GPT2 ? config.hiddenSize() / config.numHeads() : config.headDim();
+        int kv = family.kind() == RuntimeSpec.Block.GPT2 ? config.numHeads() : config.numKvHeads();
+        int hd = family.kind() == RuntimeSpec.Block.GPT2 ? config.hiddenSize() / config.numHeads() : config.headDim();
         Map<String, OnnxTensor> fixed = new HashMap<>();
         List<OnnxTensor> owned = new ArrayList<>();
         OrtSession.Result previous = null;
@@ -224,12 +242,17 @@ public final class ModelRuntime implements AutoCloseable {
                 OnnxTensor idsT = longTensor(ids, n, t), maskT = longTensor(mask, n, total);
                 feeds.put("input_ids", idsT);
                 feeds.put("attention_mask", maskT);
+                Map<String, OnnxTensor> rope = new HashMap<>();
                 OrtSession.Result r;
                 try {
+                    // Each step's full length: the longest row holds `total` positions.
+                    ropeFeed(total, rope);
+                    feeds.putAll(rope);
                     r = session.run(withWeights(feeds, iv));
                 } finally {
                     idsT.close();
                     maskT.close();
+                    rope.values().forEach(OnnxTensor::close);
                 }
                 if (previous != null) previous.close();
                 previous = r;
@@ -400,6 +423,17 @@ public final class ModelRuntime implements AutoCloseable {
         }
         feeds.put("seq_ablate_dirs", OnnxTensor.createTensor(env, FloatBuffer.wrap(dirs), new long[]{batchSize, h}));
         feeds.put("seq_add_vecs", OnnxTensor.createTensor(env, FloatBuffer.wrap(adds), new long[]{layers, batchSize, h}));
+    }
+
+    /**
+     * The inverse frequencies of a length-dependent rope type (dynamic, longrope) for a call whose
+     * longest row has {@code seqLen} positions: transformers' {@code max(position_ids) + 1}, one value
+     * for the whole batch as transformers uses it.
+     */
+    private void ropeFeed(long seqLen, Map<String, OnnxTensor> feeds) throws OrtException {
+        if (!family.rotary() || !Rope.lengthDependent(config)) return;
+        float[] inv = Rope.at(config, dir, seqLen).invFreq();
+        feeds.put(Rope.INPUT, OnnxTensor.createTensor(env, FloatBuffer.wrap(inv), new long[]{inv.length}));
     }
 
     /** Token ids index the embedding: one out of range would fail deep inside ONNX Runtime. */

@@ -48,7 +48,7 @@ final class EditReplanner {
                         + ", which no edit writes"));
                 continue;
             }
-            Optional<ProjectionLayout> layout = role.layout().resolve(t.shapeArray(), hidden);
+            Optional<ProjectionLayout> layout = ProjectionLayout.of(role.layout(), t.shapeArray(), hidden);
             if (layout.isEmpty()) {
                 problems.add(new CheckResult("plan", t.name(), false, "a planned writer of shape " + t.shape()
                         + " that does not fit the " + role.layout().jsonName() + " layout for hidden size " + hidden));

@@ -4,6 +4,7 @@ import dev.ortho.core.edit.AblationRequest;
 import dev.ortho.core.edit.CheckpointEditor;
 import dev.ortho.core.edit.EditOptions;
 import dev.ortho.core.edit.ProgressListener;
+import dev.ortho.core.edit.ProjectionLayout;
 import dev.ortho.core.provenance.EditedTensor;
 import dev.ortho.fixtures.FixtureArch;
 import dev.ortho.fixtures.FixtureCheckpoints;
@@ -91,6 +92,78 @@ class ArchRegistryTest {
         Files.writeString(spec, "{\"name\": \"x\", \"rules\": [{\"pattern\": \"a\", \"role\": \"WRITER\", \"layout\": \"rows\"}]}");
         e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec));
         assertTrue(e.getMessage().contains("unknown role 'WRITER'"), e.getMessage());
+    }
+
+    @Test
+    void fusedExpertOrientationIsDeclaredNotGuessedWhenShapesCannotTell() {
+        // [E, 64, 64]: intermediate == hidden (gpt-oss), so only the declaration can say which axis is hidden.
+        long[] square = {4, 64, 64};
+        assertEquals(Optional.empty(), ProjectionLayout.of(WriterLayout.EXPERTS, square, 64), "ambiguous: refused, not guessed");
+        assertEquals(Optional.of(ProjectionLayout.ROWS), ProjectionLayout.of(WriterLayout.EXPERTS_IN_OUT, square, 64));
+        assertEquals(Optional.of(ProjectionLayout.COLUMNS), ProjectionLayout.of(WriterLayout.EXPERTS_OUT_IN, square, 64));
+        assertEquals(Optional.of(ProjectionLayout.COLUMNS), ProjectionLayout.of(WriterLayout.EXPERTS, new long[]{4, 64, 32}, 64));
+        assertEquals(Optional.of(ProjectionLayout.ROWS), ProjectionLayout.of(WriterLayout.EXPERTS, new long[]{4, 32, 64}, 64));
+        assertEquals(Optional.empty(), ProjectionLayout.of(WriterLayout.EXPERTS_IN_OUT, new long[]{4, 64, 32}, 64));
+        assertEquals(Optional.empty(), ProjectionLayout.of(WriterLayout.EXPERTS_OUT_IN, new long[]{64, 32}, 64));
+        ArchSpec oss = ArchRegistry.builtin().require("gpt_oss");
+        assertEquals(WriterLayout.EXPERTS_IN_OUT, oss.classify("model.layers.2.mlp.experts.down_proj").layout());
+        assertEquals(Role.WRITER_BIAS, oss.classify("model.layers.2.mlp.experts.down_proj_bias").role());
+        for (String reader : List.of("model.layers.0.mlp.router.weight", "model.layers.0.mlp.router.bias",
+                "model.layers.0.self_attn.sinks", "model.layers.0.mlp.experts.gate_up_proj", "model.layers.0.mlp.experts.gate_up_proj_bias")) {
+            assertEquals(Role.OTHER, oss.classify(reader).role(), reader);
+        }
+    }
+
+    @Test
+    void aSpecThatLeavesTheGptOssOrientationToTheShapeIsRefused(@TempDir Path tmp) throws Exception {
+        Path g = dev.ortho.core.golden.Golden.dir().resolve("gpt_oss");
+        Path spec = tmp.resolve("oss.json");
+        Files.writeString(spec, """
+                {"name": "gpt_oss", "model_types": ["gpt_oss"], "architectures": ["GptOssForCausalLM"],
+                 "rules": [{"pattern": "model\\\\.layers\\\\.(?<layer>\\\\d+)\\\\.mlp\\\\.experts\\\\.down_proj", "role": "EXPERT_OUT", "layout": "experts"}]}
+                """);
+        InvalidInputException e = assertThrows(InvalidInputException.class, () -> ablate(g,
+                Path.of(g.resolve("reference.safetensors") + ":direction"), tmp.resolve("o"), Optional.of(spec)));
+        assertTrue(e.getMessage().contains("model.layers.0.mlp.experts.down_proj") && e.getMessage().contains("experts_in_out"),
+                e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("o")), "nothing is written");
+    }
+
+    @Test
+    void everyBuiltinDescribesItsRuntimeAndNamesNoUnknownLayerTensor() {
+        ArchRegistry r = ArchRegistry.builtin();
+        for (String name : r.names()) {
+            RuntimeSpec rs = r.require(name).runtime().orElseThrow(() -> new AssertionError(name + " has no runtime section"));
+            assertTrue(RuntimeSpec.LAYER_KEYS.containsAll(rs.layerTensors().keySet()), name);
+            assertTrue(rs.layerTensors().containsKey("o") && rs.layerTensors().containsKey("attn_norm"), name);
+        }
+        assertEquals(RuntimeSpec.Sliding.PATTERN, r.require("gemma3").runtime().orElseThrow().sliding());
+        assertEquals("model.language_model.layers.0.self_attn.q_norm",
+                r.require("gemma3").runtime().orElseThrow().underTower("model.language_model.").layerTensor(0, "q_norm"));
+        assertFalse(r.require("qwen2").runtime().orElseThrow().tieWordEmbeddings(), "transformers 5's Qwen2Config default");
+        assertTrue(r.require("gemma").runtime().orElseThrow().tieWordEmbeddings());
+    }
+
+    @Test
+    void badRuntimeSectionsAreRefusedWithTheField(@TempDir Path tmp) throws Exception {
+        String head = "{\"name\": \"x\", \"rules\": [{\"pattern\": \"a\", \"role\": \"LM_HEAD\"}], \"runtime\": ";
+        String good = "{\"block\": \"decoder\", \"norm\": \"rms\", \"embedding\": \"e\", \"head\": \"h\", \"final_norm\": \"n\","
+                + " \"layers\": \"l.\", \"layer_tensors\": {\"o\": \"o\"}, \"activation\": {\"keys\": [], \"default\": \"silu\"}";
+        Path spec = tmp.resolve("s.json");
+        Files.writeString(spec, head + good + "}}");
+        assertTrue(ArchRegistry.readSpec(spec).runtime().isPresent());
+        String[][] cases = {
+                {good.replace("decoder", "mamba"), "runtime.block: unknown value 'mamba'"},
+                {good.replace("\"o\": \"o\"", "\"out\": \"o\""), "runtime.layer_tensors: unknown key 'out'"},
+                {good + ", \"norm_placement\": \"sandwich\"", "needs layer_tensors post_attn_norm"},
+                {good + ", \"moe\": {\"routing\": \"sinkhorn\", \"experts\": \"per_expert_swiglu\"}", "runtime.moe.routing"},
+                {good + ", \"sliding\": \"all\"", "runtime: unknown key 'sliding'"},
+                {good.replace(", \"head\": \"h\"", ""), "runtime.head must be a string"}};
+        for (String[] c : cases) {
+            Files.writeString(spec, head + c[0] + "}}");
+            InvalidInputException e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec), c[1]);
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().contains(spec.toString()), e.getMessage());
+        }
     }
 
     private static CheckpointEditor.Result ablate(Path model, Path dir, Path out, Optional<Path> spec) {

@@ -167,7 +167,7 @@ final class PlainReference {
             }
         }
         double[][] out = new double[T][];
-        double[] head = t(neox ? "embed_out.weight" : c.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+        double[] head = t(neox ? "embed_out.weight" : c.tieWordEmbeddingsRaw().orElseThrow() ? "model.embed_tokens.weight" : "lm_head.weight");
         for (int p = 0; p < T; p++) {
             double[] n = neox ? ln(x[p], t("gpt_neox.final_layer_norm.weight"), t("gpt_neox.final_layer_norm.bias"), lnEps)
                     : rms(x[p], 0, h, t("model.norm.weight"), c.normEps());

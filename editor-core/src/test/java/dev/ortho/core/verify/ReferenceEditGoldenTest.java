@@ -55,7 +55,7 @@ class ReferenceEditGoldenTest {
                 TensorRef a = in.tensor(name), b = ortho.tensor(name);
                 TensorRole role = spec.classify(name);
                 ExpectedEdit e = new ExpectedEdit(name, role.role(), role.layer(),
-                        role.layout().resolve(a.info().shapeArray(), config.hiddenSize()).orElseThrow(), 1.0, List.of(r), -1, false);
+                        dev.ortho.core.edit.ProjectionLayout.of(role.layout(), a.info().shapeArray(), config.hiddenSize()).orElseThrow(), 1.0, List.of(r), -1, false);
                 ReferenceEdit.Agreement agreement = ReferenceEdit.compare(a.data(), b.data(), a.info().dtype(), a.info().shapeArray(), e);
                 assertTrue(agreement.ok(), () -> arch + " " + name + ": " + agreement);
                 identical += agreement.bitIdentical();

@@ -32,18 +32,14 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
         return fromJson(StrictJson.read(configJson, "config.json"), configJson);
     }
 
-    /** Whether the head is tied: the config's word, else transformers' default for the family. */
-    public boolean tieWordEmbeddings() {
-        return tieWordEmbeddingsRaw.orElse(!modelType.equals("gpt_neox") && !modelType.equals("llama")
-                && !modelType.equals("mistral") && !modelType.equals("mixtral") && !modelType.equals("phi3"));
-    }
-
-    public static ModelConfig fromJson(JsonNode c, Path file) {
-        Reader r = new Reader(c, file);
-        String modelType = r.string("model_type").orElseThrow(() -> r.missing("model_type"));
+    public static ModelConfig fromJson(JsonNode root, Path file) {
+        Reader top = new Reader(root, file);
+        String modelType = top.string("model_type").orElseThrow(() -> top.missing("model_type"));
         List<String> archs = new ArrayList<>();
-        JsonNode a = c.get("architectures");
+        JsonNode a = root.get("architectures");
         if (a != null && a.isArray()) for (JsonNode e : a) if (e.isTextual()) archs.add(e.asText());
+        JsonNode c = textModel(root);
+        Reader r = new Reader(c, file);
         int hidden = r.positiveInt("hidden_size", "n_embd", "d_model").orElseThrow(() -> r.missing("hidden_size"));
         int layers = r.positiveInt("num_hidden_layers", "n_layer", "num_layers").orElseThrow(() -> r.missing("num_hidden_layers"));
         int heads = r.positiveInt("num_attention_heads", "n_head").orElseThrow(() -> r.missing("num_attention_heads"));
@@ -53,7 +49,7 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
         int vocab = r.positiveInt("vocab_size").orElseThrow(() -> r.missing("vocab_size"));
         Optional<Boolean> tie = r.bool("tie_word_embeddings");
         String dtype = r.string("dtype").or(() -> r.string("torch_dtype")).orElse("float32");
-        JsonNode rope = c.get("rope_parameters");
+        JsonNode rope = globalRope(c.get("rope_parameters"));
         double theta = r.number(rope, "rope_theta").or(() -> r.number(c, "rope_theta"))
                 .or(() -> r.number(c, "rotary_emb_base")).orElse(10000.0);
         double partial = r.number(rope, "partial_rotary_factor").or(() -> r.number(c, "partial_rotary_factor"))
@@ -61,7 +57,8 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
         Optional<RopeScaling> scaling = ropeScaling(r, rope).or(() -> ropeScaling(r, c.get("rope_scaling")));
         double eps = r.number(c, "rms_norm_eps").or(() -> r.number(c, "layer_norm_epsilon"))
                 .or(() -> r.number(c, "layer_norm_eps")).orElse(1e-6);
-        Optional<Integer> window = r.positiveInt("sliding_window");
+        // transformers writes 0 (Qwen2-MoE) or null when no layer slides; only a negative window is meaningless.
+        Optional<Integer> window = r.nonNegativeInt("sliding_window").filter(w -> w > 0);
         if (r.bool("use_sliding_window").orElse(true) == Boolean.FALSE) window = Optional.empty();
         List<String> layerTypes = new ArrayList<>();
         JsonNode lt = c.get("layer_types");
@@ -78,19 +75,72 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
                 r.bool("attention_bias").orElse(false), c);
     }
 
+    /**
+     * The language model's settings: a multimodal wrapper (Gemma 3's {@code model_type} "gemma3")
+     * keeps them in {@code text_config}; keys it leaves out there are taken from the top level
+     * (tie_word_embeddings, dtype, token ids sit there in published configs).
+     */
+    private static JsonNode textModel(JsonNode root) {
+        JsonNode text = root.get("text_config");
+        if (text == null || !text.isObject()) return root;
+        ObjectNode merged = root.deepCopy();
+        merged.remove("text_config");
+        text.properties().forEach(e -> {
+            if (!e.getKey().equals("model_type") && !e.getKey().equals("architectures")) merged.set(e.getKey(), e.getValue());
+        });
+        return merged;
+    }
+
+    /**
+     * Gemma 3 keys {@code rope_parameters} by layer type; the record's rope is that of the
+     * full-attention layers (the legacy {@code rope_theta} / {@code rope_scaling}), and the runtime
+     * reads the sliding layers' own entry (legacy {@code rope_local_base_freq}) from {@link #raw()}.
+     */
+    private static JsonNode globalRope(JsonNode rope) {
+        if (rope != null && rope.isObject() && rope.get("full_attention") instanceof ObjectNode full) return full;
+        return rope;
+    }
+
+    /**
+     * The scaling dict as transformers 5 standardizes it: for llama3, yarn and longrope a top-level
+     * {@code original_max_position_embeddings} (Phi-3 keeps it there) wins over the dict's own, else
+     * {@code max_position_embeddings}; yarn/longrope without a factor use the ratio of the two lengths.
+     */
     private static Optional<RopeScaling> ropeScaling(Reader r, JsonNode n) {
         if (n == null || !n.isObject()) return Optional.empty();
         String type = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
                 .filter(JsonNode::isTextual).map(JsonNode::asText).orElse("default");
         if (type.equals("default")) return Optional.empty();
-        return Optional.of(new RopeScaling(type, r.number(n, "factor").orElse(1.0), r.number(n, "low_freq_factor"),
-                r.number(n, "high_freq_factor"), r.number(n, "original_max_position_embeddings").map(Double::intValue)));
+        int maxPos = r.positiveInt("max_position_embeddings", "n_positions", "n_ctx").orElse(2048);
+        Optional<Integer> omax = r.number(n, "original_max_position_embeddings").map(Double::intValue);
+        if (type.equals("llama3") || type.equals("yarn") || type.equals("longrope")) {
+            omax = r.positiveInt("original_max_position_embeddings").or(() -> Optional.of(
+                    r.number(n, "original_max_position_embeddings").map(Double::intValue).orElse(maxPos)));
+        }
+        Optional<Integer> om = omax;
+        double factor = r.number(n, "factor").orElseGet(() -> (type.equals("yarn") || type.equals("longrope"))
+                && om.isPresent() ? (double) maxPos / om.get() : 1.0);
+        JsonNode truncate = n.get("truncate");
+        if (truncate != null && !truncate.isNull() && !truncate.isBoolean()) {
+            throw new InvalidInputException(r.file(), null, "rope key 'truncate' must be true or false");
+        }
+        // beta_fast/beta_slow: transformers uses `or 32` / `or 1`, so 0 and null mean the default too.
+        double betaFast = r.number(n, "beta_fast").filter(b -> b != 0).orElse(32.0);
+        double betaSlow = r.number(n, "beta_slow").filter(b -> b != 0).orElse(1.0);
+        return Optional.of(new RopeScaling(type, factor, r.number(n, "low_freq_factor"), r.number(n, "high_freq_factor"),
+                omax, r.number(n, "attention_factor"), betaFast, betaSlow, r.number(n, "mscale"),
+                r.number(n, "mscale_all_dim"), truncate == null || truncate.isNull() || truncate.asBoolean(),
+                r.numbers(n, "short_factor"), r.numbers(n, "long_factor")));
     }
 
     /** The same config JSON with {@code tie_word_embeddings} set, pretty-printed, key order kept. */
     public static byte[] withTieWordEmbeddings(byte[] originalConfigJson, boolean value) {
         JsonNode root = StrictJson.parse(null, "config.json", originalConfigJson);
         ((ObjectNode) root).put("tie_word_embeddings", value);
+        // A text_config's own key would override the top level when read back (see textModel).
+        if (root.path("text_config").has("tie_word_embeddings")) {
+            ((ObjectNode) root.get("text_config")).put("tie_word_embeddings", value);
+        }
         return PythonJson.dumps(root).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
@@ -121,6 +171,15 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
             return Optional.of(v.asDouble());
         }
 
+        Optional<Integer> nonNegativeInt(String key) {
+            JsonNode v = c.get(key);
+            if (v == null || v.isNull()) return Optional.empty();
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+                throw new InvalidInputException(file, null, "config key '" + key + "' must be a non-negative integer, got " + v);
+            }
+            return Optional.of(v.asInt());
+        }
+
         Optional<Integer> positiveInt(String... keys) {
             for (String key : keys) {
                 JsonNode v = c.get(key);
@@ -131,6 +190,18 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
                 return Optional.of(v.asInt());
             }
             return Optional.empty();
+        }
+
+        /** A list of finite numbers, empty when the key is absent. */
+        List<Double> numbers(JsonNode n, String key) {
+            JsonNode v = n.get(key);
+            if (v == null || v.isNull()) return List.of();
+            List<Double> out = new ArrayList<>();
+            if (v.isArray()) for (JsonNode e : v) if (e.isNumber() && Double.isFinite(e.asDouble())) out.add(e.asDouble());
+            if (!v.isArray() || out.size() != v.size()) {
+                throw new InvalidInputException(file, null, "config key '" + key + "' must be a list of finite numbers");
+            }
+            return List.copyOf(out);
         }
 
         InvalidInputException missing(String key) {
