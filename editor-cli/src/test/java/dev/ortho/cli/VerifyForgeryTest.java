@@ -204,7 +204,8 @@ class VerifyForgeryTest {
         editManifest(m -> {
             ObjectNode d = (ObjectNode) m.get("direction");
             ArrayNode nested = JSON.createArrayNode();
-            for (JsonNode v : d.get("unit")) nested.add(JSON.createArrayNode().add(v));
+            // Old manifests hold one vector per entry; wrap them as lists of k = 1 vectors (new ones already are).
+            for (JsonNode v : d.get("unit")) nested.add(v.get(0).isNumber() ? JSON.createArrayNode().add(v) : v);
             d.set("unit", nested);
             ((ObjectNode) m.get("parameters")).put("direction_count", 1);
             for (JsonNode e : m.get("edits")) ((ObjectNode) e).put("alpha", 1.0).put("basis_layer", -1);

@@ -137,7 +137,8 @@ public final class Verifier {
                 continue;
             }
             if (f.sha256() == null) {
-                checks.add(new CheckResult("hash", f.path(), true, "no hash recorded (made with --hash none): only present"));
+                checks.add(CheckResult.notApplicable("hash", f.path(), "no hash recorded (made with --hash none): the file is"
+                        + " present, its bytes are checked only by the tensor checks"));
                 continue;
             }
             try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(p)) {
