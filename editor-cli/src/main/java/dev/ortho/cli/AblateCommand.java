@@ -72,6 +72,11 @@ final class AblateCommand implements Callable<Integer> {
                     + " hashing CPU (two SHA-256 streams) where it is the bottleneck; verify then cannot check file hashes.")
     String hash;
 
+    @Option(names = "--dequantize-edited",
+            description = "Block-FP8 checkpoints: store the edited weights as BF16 (exact edit; their weight_scale_inv dropped,"
+                    + " config.json's quantization_config.modules_to_not_convert lists them) instead of requantizing them to FP8.")
+    boolean dequantizeEdited;
+
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
@@ -92,7 +97,8 @@ final class AblateCommand implements Callable<Integer> {
         }
         if (!hash.equals("sha256") && !hash.equals("none")) throw new InvalidInputException("--hash must be sha256 or none, got '" + hash + "'");
         EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
-                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"));
+                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"),
+                dequantizeEdited);
         AblationRequest req = new AblationRequest(model, direction, out, force, options, archOptions.arch(),
                 archOptions.archSpec(), commandLine(),
                 java.util.Optional.ofNullable(shardGroup).map(dev.ortho.core.edit.ShardGroup::parse));
@@ -115,6 +121,11 @@ final class AblateCommand implements Callable<Integer> {
             s.put("max_leftover", worst);
             s.put("untied", result.plan().untied());
             s.put("approximate", result.plan().approximate());
+            List<EditedTensor> fp8 = edits.stream().filter(e -> e.quantized() != null).toList();
+            if (!fp8.isEmpty()) {
+                s.put("fp8_tensors", fp8.size());
+                s.put("fp8_min_survived_fraction", fp8.stream().mapToDouble(e -> e.quantized().survivedFraction()).min().orElse(1));
+            }
             s.put("warnings", result.manifest().warnings());
             Json.print(o, s);
         } else {
@@ -122,6 +133,13 @@ final class AblateCommand implements Callable<Integer> {
                     result.plan().all().size() - edits.size(), Units.bytes(bytes), secs, Units.bytes((long) (bytes / Math.max(secs, 1e-9))),
                     result.manifest().parameters().arithmetic(), options.threads());
             o.printf("Max |r·W'| left after rounding: %.3e%n", worst);
+            List<EditedTensor> fp8 = edits.stream().filter(e -> e.quantized() != null).toList();
+            if (!fp8.isEmpty()) {
+                o.printf("Block-FP8 writers: %d %s; least share of an edit that survived: %.3f (per tensor in the manifest)%n",
+                        fp8.size(), fp8.get(0).quantized().output().equals("requantized") ? "requantized with new block scales"
+                                : "stored as BF16 (modules_to_not_convert)",
+                        fp8.stream().mapToDouble(e -> e.quantized().survivedFraction()).min().orElse(1));
+            }
             if (result.plan().untied()) o.println("Tied head untied: lm_head.weight holds the original embedding; tie_word_embeddings=false");
             if (result.plan().approximate()) o.println("APPROXIMATE: post-norm writers edited (--allow-approximate); not equivalent to ablation");
             o.printf("Wrote %s (manifest: %s)%n", result.out(), result.out().resolve("ortho-manifest.json"));

@@ -6,13 +6,17 @@ import java.util.regex.Pattern;
  * Names that look like residual-stream writers across the model families we have met. A tensor
  * matching these but no rule of its spec is reported: a spec gap must never silently leave a
  * writer unedited.
+ *
+ * <p>Any suffix after the module name counts, not only {@code .weight} and {@code .bias}: quantized
+ * and adapter checkpoints store a writer as {@code o_proj.qweight}, {@code down_proj.scales},
+ * {@code o_proj.lora_B.weight} or {@code o_proj.weight_scale_inv}, and those must be named too.
  */
 public final class WriterHeuristics {
 
     private static final Pattern WRITER_LIKE = Pattern.compile(
-            ".*(?:\\b|_|\\.)(?:o_proj|out_proj|down_proj|c_proj|dense_4h_to_h|attention\\.dense|w2|wo|fc2|fc_out"
+            "(?:.*(?:\\.|_))?(?:o_proj|out_proj|down_proj|c_proj|dense_4h_to_h|attention\\.dense|w2|wo|fc2|fc_out"
                     + "|proj_out|embed_tokens|embed_in|wte|wpe|word_embeddings|position_embeddings)"
-                    + "(?:\\.weight|\\.bias)?$");
+                    + "(?:[._].*)?");
 
     private WriterHeuristics() {}
 

@@ -17,13 +17,20 @@ import java.util.Set;
  * @param threads          kernel threads
  * @param hash             SHA-256 of every input and output file in the manifest (off: faster, but
  *                         {@code ortho verify} can then not check file hashes)
+ * @param dequantizeEdited block-FP8 checkpoints: write the edited weights as BF16 (their scales
+ *                         dropped, config.json told) instead of requantizing them
  */
 public record EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
-                          boolean allowApproximate, int threads, boolean hash) {
+                          boolean allowApproximate, int threads, boolean hash, boolean dequantizeEdited) {
 
     public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
                        boolean allowApproximate, int threads) {
         this(alpha, layers, components, tiedPolicy, allowApproximate, threads, true);
+    }
+
+    public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
+                       boolean allowApproximate, int threads, boolean hash) {
+        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, false);
     }
 
     public static final List<String> ALL_COMPONENTS = List.of("embed", "attn", "mlp", "bias");
@@ -46,7 +53,11 @@ public record EditOptions(double alpha, LayerSelection layers, Set<String> compo
     }
 
     public EditOptions withThreads(int t) {
-        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash);
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash, dequantizeEdited);
+    }
+
+    public EditOptions withDequantizeEdited(boolean d) {
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, d);
     }
 
     public static Set<String> parseComponents(String text) {

@@ -112,6 +112,10 @@ public final class Verifier {
                 continue;
             }
             double[] r = direction(m, e.layer());
+            if (Fp8EditCheck.requantized(e)) {
+                checks.add(Fp8EditCheck.leftover(out, e, r, m.parameters().alpha()));
+                continue;
+            }
             Leftover l = leftover(ref.get().data(), ref.get().info().dtype(), ref.get().info().shapeArray(),
                     ProjectionLayout.valueOf(e.layout()), r);
             if (!removal) {
@@ -181,12 +185,14 @@ public final class Verifier {
         Map<String, EditedTensor> edits = new HashMap<>();
         for (EditedTensor e : m.edits()) edits.put(e.name(), e);
         Set<String> seen = new HashSet<>();
+        Set<String> fp8Scales = Fp8EditCheck.companions(m);
         int identical = 0;
         List<String> differing = new ArrayList<>();
         try (ProjectionKernel kernel = new ProjectionKernel(threads)) {
             for (TensorRef o : out.tensors()) {
                 String name = o.info().name();
                 seen.add(name);
+                if (fp8Scales.contains(name)) continue; // checked with its weight by Fp8EditCheck
                 boolean untiedHead = m.parameters().untied() && name.equals(EditPlanner.UNTIED_HEAD_NAME)
                         && in.find(name).isEmpty();
                 Optional<TensorRef> src = untiedHead ? embedding(in, m) : in.find(name);
@@ -205,11 +211,15 @@ public final class Verifier {
                     }
                     continue;
                 }
+                if (Fp8EditCheck.appliesTo(e)) {
+                    checks.addAll(Fp8EditCheck.againstOriginal(in, out, e, direction(m, e.layer()), m.parameters().alpha()));
+                    continue;
+                }
                 checks.add(compareProjection(kernel, src.get(), o, e, direction(m, e.layer()), m.parameters().alpha()));
             }
         }
         for (TensorRef t : in.tensors()) {
-            if (!seen.contains(t.info().name())) {
+            if (!seen.contains(t.info().name()) && !fp8Scales.contains(t.info().name())) {
                 checks.add(new CheckResult("identical", t.info().name(), false, "in the original but missing from the output"));
             }
         }

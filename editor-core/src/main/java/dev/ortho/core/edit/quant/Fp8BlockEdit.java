@@ -1,0 +1,205 @@
+package dev.ortho.core.edit.quant;
+
+import dev.ortho.core.edit.ElementCodec;
+import dev.ortho.core.edit.ProjectionLayout;
+import dev.ortho.core.edit.vectorization.VectorOps;
+import dev.ortho.formats.safetensors.DType;
+import dev.ortho.formats.safetensors.FloatConversions;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Edits one block-FP8 weight: dequantize exactly to float64, apply the projection rule of its
+ * layout with the kernel's own float64 primitives ({@link VectorOps}, in the kernel's order, so W'
+ * is bit for bit what {@code ProjectionKernel} computes on the dequantized tensor), then store W'
+ * either requantized with recomputed block scales or as BF16.
+ *
+ * <p>Requantization follows DeepSeek-V3's {@code weight_quant} (and transformers' {@code
+ * Fp8Quantize}): per block {@code scale_inv = amax(|W'|) / max} (max = 448 for E4M3), stored in
+ * the scale tensor's type, and each value {@code q = round(W' / scale_inv)} with round-to-nearest-
+ * even and saturation; a block of zeros gets scale_inv 1 (as transformers does; DeepSeek's kernel
+ * would divide by zero). The division is done in float64 where the reference kernels use float32:
+ * it is one rounding fewer, and identical unless a value sits within 2⁻²⁴ of a rounding midpoint.
+ *
+ * <p>Work goes in stripes of one block row (bm rows): memory is a stripe of doubles plus the
+ * output tensor (1 byte per element, 2 for BF16), whatever the layout. Single-threaded, so every
+ * sum runs in one fixed order.
+ */
+public final class Fp8BlockEdit {
+
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** How the edited weight is stored. */
+    public enum Output {
+        /** FP8 with recomputed block scales (the default). */
+        REQUANTIZE("requantized"),
+        /** BF16, its scale tensor dropped ({@code --dequantize-edited}). */
+        DEQUANTIZE_BF16("dequantized-bf16");
+
+        private final String manifestName;
+
+        Output(String manifestName) { this.manifestName = manifestName; }
+
+        public String manifestName() { return manifestName; }
+    }
+
+    /**
+     * @param weight stored bytes: FP8 [rows, cols], or BF16 for {@link Output#DEQUANTIZE_BF16}
+     * @param scale  the new scale_inv bytes in the input scale's type; null for BF16 output
+     */
+    public record Result(MemorySegment weight, MemorySegment scale, Fp8EditStats stats) {}
+
+    private Fp8BlockEdit() {}
+
+    /**
+     * @param weight     the FP8 weight [rows, cols]
+     * @param scale      its scale_inv [ceil(rows/bm), ceil(cols/bn)], of type scaleDtype
+     * @param layout     COLUMNS: rows are the hidden dimension (nn.Linear writers); ROWS: cols are
+     * @param r          unit direction, length hidden
+     * @param arena      where the output segments are allocated (the caller frees them)
+     */
+    public static Result edit(MemorySegment weight, MemorySegment scale, DType scaleDtype, long[] shape,
+                              Fp8BlockScheme scheme, ProjectionLayout layout, double[] r, double alpha,
+                              Output output, VectorOps ops, Arena arena) {
+        if (shape.length != 2) throw new IllegalArgumentException("block FP8 needs a 2-D weight, got rank " + shape.length);
+        int rows = Math.toIntExact(shape[0]), cols = Math.toIntExact(shape[1]);
+        int hidden = layout == ProjectionLayout.COLUMNS ? rows : cols;
+        if (r.length != hidden) throw new IllegalArgumentException("direction length " + r.length + " != hidden " + hidden);
+        long[] sShape = scheme.scaleShape(rows, cols);
+        int sRows = (int) sShape[0], sCols = (int) sShape[1];
+        ElementCodec scaleCodec = ElementCodec.of(scaleDtype);
+        if (scale.byteSize() != (long) sRows * sCols * scaleDtype.byteSize() || weight.byteSize() != (long) rows * cols) {
+            throw new IllegalArgumentException("weight or scale size does not match the shapes");
+        }
+        double[] inScales = new double[sRows * sCols];
+        scaleCodec.decode(scale, 0, inScales, inScales.length);
+        Fp8Format fmt = scheme.format();
+        int bm = scheme.blockRows(), bn = scheme.blockCols();
+
+        MemorySegment outWeight = arena.allocate((long) rows * cols * (output == Output.REQUANTIZE ? 1 : 2), 64);
+        MemorySegment outScale = output == Output.REQUANTIZE ? arena.allocate(scale.byteSize(), 64) : null;
+
+        // Pass 1 (COLUMNS only): v = rᵀW down each column, rows in order, as the kernel does.
+        double[] x = new double[cols];
+        double[] v = null;
+        if (layout == ProjectionLayout.COLUMNS) {
+            v = new double[cols];
+            for (int h = 0; h < rows; h++) {
+                decodeRow(weight, inScales, fmt, h, cols, bm, bn, sCols, x);
+                ops.accumulateScaled(v, r[h], x, cols);
+            }
+        }
+
+        double[][] orig = new double[Math.min(bm, rows)][cols];
+        double[][] edited = new double[Math.min(bm, rows)][cols];
+        double[] stored = new double[cols];
+        double[] afterAlong = layout == ProjectionLayout.COLUMNS ? new double[cols] : null;
+        double[] dots = new double[2];
+        double sumBefore = 0, sumAfter = 0, delta2 = 0, stored2 = 0, along = 0, err2 = 0, compBefore2 = 0, compAfter2 = 0;
+        double maxLeft = 0;
+        double[] amax = new double[sCols];
+        double[] newScales = new double[sCols];
+
+        for (int stripe = 0; stripe < sRows; stripe++) {
+            int first = stripe * bm, count = Math.min(bm, rows - first);
+            java.util.Arrays.fill(amax, 0);
+            for (int i = 0; i < count; i++) {
+                int h = first + i;
+                double[] w = orig[i], e = edited[i];
+                decodeRow(weight, inScales, fmt, h, cols, bm, bn, sCols, w);
+                System.arraycopy(w, 0, e, 0, cols);
+                if (layout == ProjectionLayout.COLUMNS) {
+                    ops.subtractScaled(e, alpha * r[h], v, cols);
+                } else {
+                    ops.selfAndCross(e, r, cols, dots);
+                    compBefore2 += dots[1] * dots[1];
+                    ops.subtractScaled(e, alpha * dots[1], r, cols);
+                }
+                for (int j = 0; j < cols; j++) {
+                    sumBefore += w[j] * w[j];
+                    amax[j / bn] = Math.max(amax[j / bn], Math.abs(e[j]));
+                }
+            }
+            if (output == Output.REQUANTIZE) {
+                for (int c = 0; c < sCols; c++) {
+                    double s = amax[c] == 0 ? 1.0 : scaleCodec.rounded(amax[c] / fmt.max());
+                    if (!(s > 0) || !Double.isFinite(s)) s = 1.0; // underflow of a tiny block: all its values round to 0
+                    newScales[c] = s;
+                }
+                scaleCodec.encode(newScales, sCols, outScale, (long) stripe * sCols);
+            }
+            for (int i = 0; i < count; i++) {
+                int h = first + i;
+                double[] w = orig[i], e = edited[i];
+                long at = (long) h * cols;
+                for (int j = 0; j < cols; j++) {
+                    double y;
+                    if (output == Output.REQUANTIZE) {
+                        double s = newScales[j / bn];
+                        byte q = fmt.encode(e[j] / s);
+                        outWeight.set(ValueLayout.JAVA_BYTE, at + j, q);
+                        y = fmt.decode(q) * s;
+                    } else {
+                        short b = FloatConversions.doubleToBf16(e[j]);
+                        outWeight.set(SHORT_LE, 2 * (at + j), b);
+                        y = FloatConversions.bf16ToFloat(b);
+                    }
+                    stored[j] = y;
+                    double d = e[j] - w[j], sd = y - w[j], er = y - e[j];
+                    delta2 += d * d;
+                    stored2 += sd * sd;
+                    along += sd * d;
+                    err2 += er * er;
+                    sumAfter += y * y;
+                }
+                if (layout == ProjectionLayout.COLUMNS) {
+                    ops.accumulateScaled(afterAlong, r[h], stored, cols);
+                } else {
+                    ops.selfAndCross(stored, r, cols, dots);
+                    compAfter2 += dots[1] * dots[1];
+                    maxLeft = Math.max(maxLeft, Math.abs(dots[1]));
+                }
+            }
+        }
+        if (layout == ProjectionLayout.COLUMNS) {
+            for (int j = 0; j < cols; j++) {
+                compBefore2 += v[j] * v[j];
+                compAfter2 += afterAlong[j] * afterAlong[j];
+                maxLeft = Math.max(maxLeft, Math.abs(afterAlong[j]));
+            }
+        }
+        double deltaNorm = Math.sqrt(delta2);
+        Fp8EditStats stats = new Fp8EditStats(Math.sqrt(sumBefore), Math.sqrt(sumAfter), maxLeft, deltaNorm,
+                Math.sqrt(stored2), deltaNorm == 0 ? 0 : along / deltaNorm, Math.sqrt(err2),
+                Math.sqrt(compBefore2), Math.sqrt(compAfter2));
+        return new Result(outWeight, outScale, stats);
+    }
+
+    /** Row h of the dequantized weight: each 8-bit value times its block's scale_inv, exact in double. */
+    static void decodeRow(MemorySegment weight, double[] scales, Fp8Format fmt, int h, int cols, int bm, int bn,
+                          int sCols, double[] out) {
+        long at = (long) h * cols;
+        int sRow = (h / bm) * sCols;
+        for (int j = 0; j < cols; j++) {
+            out[j] = fmt.decode(weight.get(ValueLayout.JAVA_BYTE, at + j)) * scales[sRow + j / bn];
+        }
+    }
+
+    /** The whole tensor dequantized to double, row-major (for tests and small tensors). */
+    public static double[] dequantize(MemorySegment weight, MemorySegment scale, DType scaleDtype, long[] shape,
+                                      Fp8BlockScheme scheme) {
+        int rows = Math.toIntExact(shape[0]), cols = Math.toIntExact(shape[1]);
+        long[] sShape = scheme.scaleShape(rows, cols);
+        double[] scales = new double[(int) (sShape[0] * sShape[1])];
+        ElementCodec.of(scaleDtype).decode(scale, 0, scales, scales.length);
+        double[] out = new double[rows * cols], row = new double[cols];
+        for (int h = 0; h < rows; h++) {
+            decodeRow(weight, scales, scheme.format(), h, cols, scheme.blockRows(), scheme.blockCols(), (int) sShape[1], row);
+            System.arraycopy(row, 0, out, h * cols, cols);
+        }
+        return out;
+    }
+}
