@@ -14,13 +14,19 @@ import java.util.regex.Pattern;
 public final class WriterHeuristics {
 
     private static final Pattern WRITER_LIKE = Pattern.compile(
-            "(?:.*(?:\\.|_))?(?:o_proj|out_proj|down_proj|c_proj|dense_4h_to_h|attention\\.dense|w2|wo|fc2|fc_out"
-                    + "|proj_out|embed_tokens|embed_in|wte|wpe|word_embeddings|position_embeddings)"
+            "((?:.*(?:\\.|_))?(?:o_proj|out_proj|down_proj|c_proj|dense_4h_to_h|attention\\.dense|w2|wo|fc2|fc_out"
+                    + "|proj_out|embed_tokens|embed_in|wte|wpe|word_embeddings|position_embeddings))"
                     + "(?:[._].*)?");
 
     private WriterHeuristics() {}
 
     public static boolean looksLikeWriter(String tensorName) {
         return WRITER_LIKE.matcher(tensorName).matches();
+    }
+
+    /** The writer module a writer-like tensor belongs to ({@code ...o_proj} of {@code ...o_proj.qweight}), or null. */
+    public static String writerModule(String tensorName) {
+        var m = WRITER_LIKE.matcher(tensorName);
+        return m.matches() ? m.group(1) : null;
     }
 }

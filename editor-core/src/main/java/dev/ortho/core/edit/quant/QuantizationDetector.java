@@ -1,6 +1,7 @@
 package dev.ortho.core.edit.quant;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ortho.core.arch.WriterHeuristics;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.safetensors.DType;
 import dev.ortho.formats.safetensors.SafetensorsFile;
@@ -190,13 +191,19 @@ public final class QuantizationDetector {
     private static void tensorEvidence(List<QuantFinding> out, List<TensorInfo> tensors, QuantFormat format,
                                        String what, Predicate<TensorInfo> test) {
         List<String> names = new ArrayList<>();
+        Set<String> writers = new LinkedHashSet<>();
         int count = 0;
         for (TensorInfo t : tensors) {
             if (!test.test(t)) continue;
             if (names.size() < QuantFinding.EXAMPLES) names.add(t.name());
+            String module = WriterHeuristics.writerModule(t.name());
+            if (module != null) writers.add(module);
             count++;
         }
-        if (count > 0) out.add(new QuantFinding(format, what, names, count));
+        if (count > 0) {
+            out.add(new QuantFinding(format, what, names, count,
+                    writers.stream().limit(QuantFinding.WRITERS).toList(), writers.size()));
+        }
     }
 
     /** Keeps findings in order, dropping exact repeats. */

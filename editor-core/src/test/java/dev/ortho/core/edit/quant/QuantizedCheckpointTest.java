@@ -32,9 +32,9 @@ class QuantizedCheckpointTest {
     static Stream<Arguments> refused() {
         return Stream.of(
                 Arguments.of("gptq", (BiFunction<Path, Long, Path>) QuantizedFixtures::gptqLlama, "GPTQ",
-                        "model.layers.0.mlp.down_proj.g_idx", "dequantize"),
+                        "model.layers.1.self_attn.o_proj", "dequantize"),
                 Arguments.of("awq", (BiFunction<Path, Long, Path>) QuantizedFixtures::awqLlama, "AWQ",
-                        "model.layers.0.mlp.down_proj.qweight", "dequantize"),
+                        "model.layers.1.self_attn.o_proj", "dequantize"),
                 Arguments.of("bnb", (BiFunction<Path, Long, Path>) QuantizedFixtures::bnb4bitLlama, "bitsandbytes",
                         "model.layers.0.mlp.down_proj.weight.absmax", "unquantized base model"),
                 Arguments.of("fp8-channel", (BiFunction<Path, Long, Path>) QuantizedFixtures::fp8PerChannelLlama,
