@@ -152,6 +152,31 @@ class Fp8BlockEditTest {
     }
 
     @Test
+    void weightAndScaleInDifferentShardsAndShardGroups(@TempDir Path tmp) throws Exception {
+        double[] r = unit(11);
+        Path single = QuantizedFixtures.fp8BlockLlama(tmp.resolve("single"), 11, BM, BN, r);
+        Path sharded = QuantizedFixtures.fp8BlockLlama(tmp.resolve("sharded"), 11, BM, BN, r, 7);
+        String index = Files.readString(sharded.resolve("model.safetensors.index.json"));
+        JsonNode map = new ObjectMapper().readTree(index).get("weight_map");
+        assertTrue(FP8_WRITERS.stream().anyMatch(n -> !map.get(n).asText().equals(map.get(n + "_scale_inv").asText())),
+                "the fixture must split some weight from its scale");
+        for (boolean dequantize : new boolean[]{false, true}) {
+            String tag = dequantize ? "bf16" : "fp8";
+            Path a = ablate(single, tmp, r, tmp.resolve("a-" + tag), 1.0, dequantize, 2).out();
+            Path b = ablate(sharded, tmp, r, tmp.resolve("b-" + tag), 1.0, dequantize, 2).out();
+            try (var x = dev.ortho.formats.checkpoint.Checkpoint.open(a); var y = dev.ortho.formats.checkpoint.Checkpoint.open(b)) {
+                assertEquals(x.tensors().size(), y.tensors().size());
+                for (var t : x.tensors()) {
+                    var u = y.find(t.info().name()).orElseThrow(() -> new AssertionError(t.info().name()));
+                    assertEquals(-1, t.data().mismatch(u.data()), t.info().name());
+                }
+            }
+            VerifyReport v = Verifier.verify(b, Optional.of(sharded), 2);
+            assertTrue(v.ok(), () -> v.failures().toString());
+        }
+    }
+
+    @Test
     void aChangeBelowTheGridIsReportedAsLost(@TempDir Path tmp) throws Exception {
         double[] r = unit(8);
         Path model = QuantizedFixtures.fp8BlockLlama(tmp.resolve("in"), 8, 128, 128, null);
