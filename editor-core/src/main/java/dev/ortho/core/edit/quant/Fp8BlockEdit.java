@@ -96,6 +96,8 @@ public final class Fp8BlockEdit {
         double[][] orig = new double[Math.min(bm, rows)][cols];
         double[][] edited = new double[Math.min(bm, rows)][cols];
         double[] stored = new double[cols];
+        byte[] codes = new byte[cols];
+        short[] halves = new short[cols];
         double[] afterAlong = layout == ProjectionLayout.COLUMNS ? new double[cols] : null;
         double[] dots = new double[2];
         double sumBefore = 0, sumAfter = 0, delta2 = 0, stored2 = 0, along = 0, err2 = 0, compBefore2 = 0, compAfter2 = 0;
@@ -118,9 +120,11 @@ public final class Fp8BlockEdit {
                     compBefore2 += dots[1] * dots[1];
                     ops.subtractScaled(e, alpha * dots[1], r, cols);
                 }
-                for (int j = 0; j < cols; j++) {
-                    sumBefore += w[j] * w[j];
-                    amax[j / bn] = Math.max(amax[j / bn], Math.abs(e[j]));
+                for (int j = 0; j < cols; j++) sumBefore += w[j] * w[j];
+                for (int b = 0, j0 = 0; j0 < cols; b++, j0 += bn) {
+                    double m = amax[b];
+                    for (int j = j0, end = Math.min(cols, j0 + bn); j < end; j++) m = Math.max(m, Math.abs(e[j]));
+                    amax[b] = m;
                 }
             }
             if (output == Output.REQUANTIZE) {
@@ -131,23 +135,31 @@ public final class Fp8BlockEdit {
                 }
                 scaleCodec.encode(newScales, sCols, outScale, (long) stripe * sCols);
             }
+            double[] table = fmt.table();
             for (int i = 0; i < count; i++) {
                 int h = first + i;
                 double[] w = orig[i], e = edited[i];
                 long at = (long) h * cols;
-                for (int j = 0; j < cols; j++) {
-                    double y;
-                    if (output == Output.REQUANTIZE) {
-                        double s = newScales[j / bn];
-                        byte q = fmt.encode(e[j] / s);
-                        outWeight.set(ValueLayout.JAVA_BYTE, at + j, q);
-                        y = fmt.decode(q) * s;
-                    } else {
-                        short b = FloatConversions.doubleToBf16(e[j]);
-                        outWeight.set(SHORT_LE, 2 * (at + j), b);
-                        y = FloatConversions.bf16ToFloat(b);
+                if (output == Output.REQUANTIZE) {
+                    for (int b = 0, j0 = 0; j0 < cols; b++, j0 += bn) {
+                        double s = newScales[b];
+                        for (int j = j0, end = Math.min(cols, j0 + bn); j < end; j++) {
+                            byte q = fmt.encode(e[j] / s);
+                            codes[j] = q;
+                            stored[j] = table[q & 0xFF] * s;
+                        }
                     }
-                    stored[j] = y;
+                    MemorySegment.copy(codes, 0, outWeight, ValueLayout.JAVA_BYTE, at, cols);
+                } else {
+                    for (int j = 0; j < cols; j++) {
+                        short b = FloatConversions.doubleToBf16(e[j]);
+                        halves[j] = b;
+                        stored[j] = FloatConversions.bf16ToFloat(b);
+                    }
+                    MemorySegment.copy(halves, 0, outWeight, SHORT_LE, 2 * at, cols);
+                }
+                for (int j = 0; j < cols; j++) {
+                    double y = stored[j];
                     double d = e[j] - w[j], sd = y - w[j], er = y - e[j];
                     delta2 += d * d;
                     stored2 += sd * sd;
@@ -181,12 +193,18 @@ public final class Fp8BlockEdit {
     /** Row h of the dequantized weight: each 8-bit value times its block's scale_inv, exact in double. */
     static void decodeRow(MemorySegment weight, double[] scales, Fp8Format fmt, int h, int cols, int bm, int bn,
                           int sCols, double[] out) {
-        long at = (long) h * cols;
+        byte[] raw = ROW_BYTES.get();
+        if (raw.length < cols) ROW_BYTES.set(raw = new byte[cols]);
+        MemorySegment.copy(weight, ValueLayout.JAVA_BYTE, (long) h * cols, raw, 0, cols);
+        double[] table = fmt.table();
         int sRow = (h / bm) * sCols;
-        for (int j = 0; j < cols; j++) {
-            out[j] = fmt.decode(weight.get(ValueLayout.JAVA_BYTE, at + j)) * scales[sRow + j / bn];
+        for (int b = 0, j0 = 0; j0 < cols; b++, j0 += bn) {
+            double s = scales[sRow + b];
+            for (int j = j0, end = Math.min(cols, j0 + bn); j < end; j++) out[j] = table[raw[j] & 0xFF] * s;
         }
     }
+
+    private static final ThreadLocal<byte[]> ROW_BYTES = ThreadLocal.withInitial(() -> new byte[0]);
 
     /** The whole tensor dequantized to double, row-major (for tests and small tensors). */
     public static double[] dequantize(MemorySegment weight, MemorySegment scale, DType scaleDtype, long[] shape,

@@ -17,6 +17,7 @@ public enum Fp8Format {
 
     private final DType dtype;
     private final String configName;
+    private final int mantBits, bias;
     private final double[] decode = new double[256];
     /** Non-negative finite values by code, ascending (codes 0..maxCode are monotone). */
     private final double[] positive;
@@ -25,6 +26,8 @@ public enum Fp8Format {
     Fp8Format(DType dtype, String configName, int expBits, int mantBits, int bias, boolean ieeeSpecials) {
         this.dtype = dtype;
         this.configName = configName;
+        this.mantBits = mantBits;
+        this.bias = bias;
         int expMax = (1 << expBits) - 1, mantMask = (1 << mantBits) - 1;
         int lastFinite = -1;
         for (int code = 0; code < 256; code++) {
@@ -59,6 +62,28 @@ public enum Fp8Format {
      */
     public byte encode(double x) {
         if (Double.isNaN(x)) return (byte) 0x7F; // the NaN code of both formats
+        int sign = (Double.doubleToRawLongBits(x) < 0) ? 0x80 : 0;
+        double a = Math.abs(x);
+        int code;
+        if (a >= positive[maxCode]) {
+            code = maxCode;
+        } else if (a == 0) {
+            code = 0;
+        } else {
+            // The grid step at a's binade (or the subnormal step) is a power of two, so a / step is exact
+            // and rint rounds it to nearest-even once; a carry into the next binade falls out of the sum.
+            int e = Math.max(Math.getExponent(a), 1 - bias);
+            double q = Math.rint(Math.scalb(a, mantBits - e));
+            code = e == 1 - bias && q < (1 << mantBits) ? (int) q
+                    : ((e + bias) << mantBits) + (int) q - (1 << mantBits);
+            if (code > maxCode) code = maxCode;
+        }
+        return (byte) (code | sign);
+    }
+
+    /** Reference encoder by search over the code table (for tests of {@link #encode}). */
+    byte encodeBySearch(double x) {
+        if (Double.isNaN(x)) return (byte) 0x7F;
         double a = Math.abs(x);
         int sign = (Double.doubleToRawLongBits(x) < 0) ? 0x80 : 0;
         int code;
@@ -78,6 +103,9 @@ public enum Fp8Format {
         }
         return (byte) (code | sign);
     }
+
+    /** The decode table: value of code c at index c (for bulk decoding). */
+    double[] table() { return decode; }
 
     /** Half the gap between |decode(code)| and its neighbours: the largest rounding error encode made to reach it. */
     public double halfUlp(byte code) {

@@ -42,6 +42,26 @@ class Fp8FormatTest {
     }
 
     @Test
+    void fastEncoderEqualsTheSearchOverTheCodeTable() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (Fp8Format f : Fp8Format.values()) {
+            for (int c = 0; c < 256; c++) {
+                double v = f.decode((byte) c);
+                if (!Double.isFinite(v)) continue;
+                double next = c < 255 ? f.decode((byte) (c + 1)) : v;
+                for (double x : new double[]{v, Math.nextUp(v), Math.nextDown(v), (v + next) / 2, Math.nextUp((v + next) / 2),
+                        Math.nextDown((v + next) / 2), -v, v * 1.03, v * 0.97}) {
+                    assertEquals(f.encodeBySearch(x), f.encode(x), f + " x=" + x);
+                }
+            }
+            for (int i = 0; i < 200000; i++) {
+                double x = rnd.nextGaussian() * Math.scalb(1.0, rnd.nextInt(-30, 20));
+                assertEquals(f.encodeBySearch(x), f.encode(x), f + " x=" + x);
+            }
+        }
+    }
+
+    @Test
     void e5m2IsIeeeLike() {
         assertEquals(57344.0, Fp8Format.E5M2.max());
         assertEquals(Double.POSITIVE_INFINITY, Fp8Format.E5M2.decode((byte) 0x7C));
