@@ -4,6 +4,7 @@ import dev.ortho.core.edit.ProjectionLayout;
 import dev.ortho.core.edit.quant.Fp8BlockEdit;
 import dev.ortho.core.edit.quant.Fp8BlockScheme;
 import dev.ortho.core.edit.quant.Fp8Format;
+import dev.ortho.core.edit.quant.Parallel;
 import dev.ortho.core.edit.vectorization.VectorOpsProvider;
 import dev.ortho.formats.safetensors.DType;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,6 +46,11 @@ public class Fp8BlockEditBenchmark {
     @Param({"REQUANTIZE", "DEQUANTIZE_BF16"})
     public String output;
 
+    @Param({"1", "2"})
+    public int threads;
+
+    private Parallel parallel;
+
     private Arena arena;
     private MemorySegment weight, scale;
     private long[] shape;
@@ -70,18 +76,20 @@ public class Fp8BlockEditBenchmark {
             scale.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4 * i, 1e-3f);
         }
         r = Case.direction(4096);
+        parallel = new Parallel(threads);
     }
 
     @Benchmark
     public long edit() {
         try (Arena out = Arena.ofConfined()) {
             return Fp8BlockEdit.edit(weight, scale, DType.F32, shape, scheme, layout, r, 1.0,
-                    Fp8BlockEdit.Output.valueOf(output), VectorOpsProvider.get(), out).weight().byteSize();
+                    Fp8BlockEdit.Output.valueOf(output), VectorOpsProvider.get(), out, parallel).weight().byteSize();
         }
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
         arena.close();
+        parallel.close();
     }
 }

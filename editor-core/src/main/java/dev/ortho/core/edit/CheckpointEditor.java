@@ -174,7 +174,7 @@ public final class CheckpointEditor {
         List<EditedTensor> edits = new ArrayList<>();
         List<FileDigest> outputs = new ArrayList<>();
         Map<String, String> weightMap = new LinkedHashMap<>();
-        try (Fp8Writing fp8 = new Fp8Writing(model, VectorOpsProvider.get(), plan, options.alpha())) {
+        try (Fp8Writing fp8 = new Fp8Writing(model, VectorOpsProvider.get(), plan, options.alpha(), options.threads())) {
         for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
             String fileName = e.getKey();
             SafetensorsFile in = model.shard(fileName);

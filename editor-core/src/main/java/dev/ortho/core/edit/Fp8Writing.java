@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ortho.core.edit.quant.Fp8BlockEdit;
+import dev.ortho.core.edit.quant.Parallel;
 import dev.ortho.core.edit.vectorization.VectorOps;
 import dev.ortho.core.provenance.EditedTensor;
 import dev.ortho.core.provenance.QuantizedEdit;
@@ -44,10 +45,12 @@ final class Fp8Writing implements AutoCloseable {
     }
 
     private final double alpha;
+    private final Parallel parallel;
     private final Map<String, PlannedTensor> weights = new HashMap<>();
 
     /** @param plan the whole plan (a scale met first, maybe in another shard or part, finds its weight there) */
-    Fp8Writing(LoadedModel model, VectorOps ops, EditPlan plan, double alpha) {
+    Fp8Writing(LoadedModel model, VectorOps ops, EditPlan plan, double alpha, int threads) {
+        this.parallel = plan.edits().stream().anyMatch(t -> t.fp8() != null) ? new Parallel(threads) : Parallel.SEQUENTIAL;
         this.model = model;
         this.ops = ops;
         this.alpha = alpha;
@@ -87,7 +90,7 @@ final class Fp8Writing implements AutoCloseable {
         p = new Pending();
         p.weightArena = Arena.ofShared();
         p.result = Fp8BlockEdit.edit(weight.data(), scale.data(), scale.info().dtype(), weight.info().shapeArray(),
-                w.fp8().scheme(), w.layout(), w.direction(), alpha, w.fp8().output(), ops, p.weightArena);
+                w.fp8().scheme(), w.layout(), w.direction(), alpha, w.fp8().output(), ops, p.weightArena, parallel);
         p.weight = p.result.weight();
         if (p.result.scale() != null) {
             p.scale = scales.allocate(p.result.scale().byteSize(), 8);
@@ -150,5 +153,6 @@ final class Fp8Writing implements AutoCloseable {
     public void close() {
         for (Pending p : pending.values()) if (p.weightArena != null) p.weightArena.close();
         scales.close();
+        parallel.close();
     }
 }

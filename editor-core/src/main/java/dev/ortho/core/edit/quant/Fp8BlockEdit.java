@@ -24,9 +24,10 @@ import java.nio.ByteOrder;
  * would divide by zero). The division is done in float64 where the reference kernels use float32:
  * it is one rounding fewer, and identical unless a value sits within 2⁻²⁴ of a rounding midpoint.
  *
- * <p>Work goes in stripes of one block row (bm rows): memory is a stripe of doubles plus the
- * output tensor (1 byte per element, 2 for BF16), whatever the layout. Single-threaded, so every
- * sum runs in one fixed order.
+ * <p>Work goes in stripes of one block row (bm rows): memory is a stripe of doubles per thread (at
+ * most 256 MiB in all) plus the output tensor (1 byte per element, 2 for BF16), whatever the layout.
+ * Stripes run in parallel; every sum runs in an order fixed by the tensor's shape, not by the thread
+ * count, so output bytes and statistics are identical for any number of threads.
  */
 public final class Fp8BlockEdit {
 
@@ -54,16 +55,26 @@ public final class Fp8BlockEdit {
 
     private Fp8BlockEdit() {}
 
+    /** As below, on one thread. */
+    public static Result edit(MemorySegment weight, MemorySegment scale, DType scaleDtype, long[] shape,
+                              Fp8BlockScheme scheme, ProjectionLayout layout, double[] r, double alpha,
+                              Output output, VectorOps ops, Arena arena) {
+        return edit(weight, scale, scaleDtype, shape, scheme, layout, r, alpha, output, ops, arena, Parallel.SEQUENTIAL);
+    }
+
     /**
      * @param weight     the FP8 weight [rows, cols]
      * @param scale      its scale_inv [ceil(rows/bm), ceil(cols/bn)], of type scaleDtype
      * @param layout     COLUMNS: rows are the hidden dimension (nn.Linear writers); ROWS: cols are
      * @param r          unit direction, length hidden
      * @param arena      where the output segments are allocated (the caller frees them)
+     * @param parallel   threads; the output and every statistic are identical for any width (columns
+     *                   of rᵀW are each summed by one task down the rows; block rows are independent
+     *                   and their statistics combined in block-row order)
      */
     public static Result edit(MemorySegment weight, MemorySegment scale, DType scaleDtype, long[] shape,
                               Fp8BlockScheme scheme, ProjectionLayout layout, double[] r, double alpha,
-                              Output output, VectorOps ops, Arena arena) {
+                              Output output, VectorOps ops, Arena arena, Parallel parallel) {
         if (shape.length != 2) throw new IllegalArgumentException("block FP8 needs a 2-D weight, got rank " + shape.length);
         int rows = Math.toIntExact(shape[0]), cols = Math.toIntExact(shape[1]);
         int hidden = layout == ProjectionLayout.COLUMNS ? rows : cols;
@@ -76,43 +87,124 @@ public final class Fp8BlockEdit {
         }
         double[] inScales = new double[sRows * sCols];
         scaleCodec.decode(scale, 0, inScales, inScales.length);
-        Fp8Format fmt = scheme.format();
         int bm = scheme.blockRows(), bn = scheme.blockCols();
 
         MemorySegment outWeight = arena.allocate((long) rows * cols * (output == Output.REQUANTIZE ? 1 : 2), 64);
         MemorySegment outScale = output == Output.REQUANTIZE ? arena.allocate(scale.byteSize(), 64) : null;
 
-        // Pass 1 (COLUMNS only): v = rᵀW down each column, rows in order, as the kernel does.
-        double[] x = new double[cols];
+        // Pass 1 (COLUMNS only): v = rᵀW, each column summed down the rows in order by one task.
         double[] v = null;
         if (layout == ProjectionLayout.COLUMNS) {
             v = new double[cols];
-            for (int h = 0; h < rows; h++) {
-                decodeRow(weight, inScales, fmt, h, cols, bm, bn, sCols, x);
-                ops.accumulateScaled(v, r[h], x, cols);
-            }
+            int parts = Math.max(1, Math.min(parallel.width(), (cols + 63) / 64));
+            double[] vv = v;
+            parallel.run(parts, k -> {
+                int c0 = (int) ((long) cols * k / parts), c1 = (int) ((long) cols * (k + 1) / parts);
+                double[] x = new double[c1 - c0], acc = new double[c1 - c0];
+                for (int h = 0; h < rows; h++) {
+                    decodeRange(weight, inScales, scheme.format(), h, cols, c0, c1, bm, bn, sCols, x);
+                    ops.accumulateScaled(acc, r[h], x, c1 - c0);
+                }
+                System.arraycopy(acc, 0, vv, c0, c1 - c0);
+            });
         }
 
-        double[][] orig = new double[Math.min(bm, rows)][cols];
-        double[][] edited = new double[Math.min(bm, rows)][cols];
-        double[] stored = new double[cols];
-        byte[] codes = new byte[cols];
-        short[] halves = new short[cols];
-        double[] afterAlong = layout == ProjectionLayout.COLUMNS ? new double[cols] : null;
-        double[] dots = new double[2];
-        double sumBefore = 0, sumAfter = 0, delta2 = 0, stored2 = 0, along = 0, err2 = 0, compBefore2 = 0, compAfter2 = 0;
-        double maxLeft = 0;
-        double[] amax = new double[sCols];
-        double[] newScales = new double[sCols];
+        // Pass 2: block rows, a batch of them at a time (memory: one stripe of doubles per task).
+        long stripeBytes = 8L * Math.min(bm, rows) * cols;
+        int batch = (int) Math.max(1, Math.min(parallel.width(), (256L << 20) / Math.max(1, stripeBytes)));
+        Stripe[] stripes = new Stripe[Math.min(batch, sRows)];
+        Totals total = new Totals(layout == ProjectionLayout.COLUMNS ? cols : 0);
+        for (int first = 0; first < sRows; first += stripes.length) {
+            int n = Math.min(stripes.length, sRows - first), base = first;
+            double[] vv = v;
+            parallel.run(n, k -> {
+                if (stripes[k] == null) stripes[k] = new Stripe(Math.min(bm, rows), cols, sCols, layout == ProjectionLayout.COLUMNS);
+                stripes[k].run(base + k, weight, inScales, scheme, layout, r, alpha, vv, output, ops, scaleCodec,
+                        outWeight, outScale, rows, cols, sCols);
+            });
+            for (int k = 0; k < n; k++) total.add(stripes[k]);
+        }
+        double deltaNorm = Math.sqrt(total.delta2);
+        Fp8EditStats stats = new Fp8EditStats(Math.sqrt(total.sumBefore), Math.sqrt(total.sumAfter), total.maxLeft(), deltaNorm,
+                Math.sqrt(total.stored2), deltaNorm == 0 ? 0 : total.along / deltaNorm, Math.sqrt(total.err2),
+                Math.sqrt(total.compBefore2(v)), Math.sqrt(total.compAfter2()));
+        return new Result(outWeight, outScale, stats);
+    }
 
-        for (int stripe = 0; stripe < sRows; stripe++) {
+    /** Sums over the whole tensor, combined stripe by stripe in block-row order. */
+    private static final class Totals {
+        double sumBefore, sumAfter, delta2, stored2, along, err2, rowsCompBefore2, rowsCompAfter2, rowsMaxLeft;
+        final double[] afterAlong;
+
+        Totals(int cols) { afterAlong = new double[cols]; }
+
+        void add(Stripe s) {
+            sumBefore += s.sumBefore;
+            sumAfter += s.sumAfter;
+            delta2 += s.delta2;
+            stored2 += s.stored2;
+            along += s.along;
+            err2 += s.err2;
+            rowsCompBefore2 += s.compBefore2;
+            rowsCompAfter2 += s.compAfter2;
+            rowsMaxLeft = Math.max(rowsMaxLeft, s.maxLeft);
+            for (int j = 0; j < afterAlong.length; j++) afterAlong[j] += s.afterAlong[j];
+        }
+
+        double compBefore2(double[] v) {
+            if (v == null) return rowsCompBefore2;
+            double c = 0;
+            for (double x : v) c += x * x;
+            return c;
+        }
+
+        double compAfter2() {
+            if (afterAlong.length == 0) return rowsCompAfter2;
+            double c = 0;
+            for (double x : afterAlong) c += x * x;
+            return c;
+        }
+
+        double maxLeft() {
+            double m = rowsMaxLeft;
+            for (double x : afterAlong) m = Math.max(m, Math.abs(x));
+            return m;
+        }
+    }
+
+    /** One block row's work and its partial statistics (buffers reused across stripes by one task). */
+    private static final class Stripe {
+        final double[][] edited;
+        final double[] w, stored, amax, newScales, afterAlong, dots = new double[2];
+        final byte[] codes;
+        final short[] halves;
+        double sumBefore, sumAfter, delta2, stored2, along, err2, compBefore2, compAfter2, maxLeft;
+
+        Stripe(int bm, int cols, int sCols, boolean columns) {
+            edited = new double[bm][cols];
+            w = new double[cols];
+            stored = new double[cols];
+            codes = new byte[cols];
+            halves = new short[cols];
+            amax = new double[sCols];
+            newScales = new double[sCols];
+            afterAlong = new double[columns ? cols : 0];
+        }
+
+        void run(int stripe, MemorySegment weight, double[] inScales, Fp8BlockScheme scheme, ProjectionLayout layout,
+                 double[] r, double alpha, double[] v, Output output, VectorOps ops, ElementCodec scaleCodec,
+                 MemorySegment outWeight, MemorySegment outScale, int rows, int cols, int sCols) {
+            Fp8Format fmt = scheme.format();
+            int bm = scheme.blockRows(), bn = scheme.blockCols();
             int first = stripe * bm, count = Math.min(bm, rows - first);
+            sumBefore = sumAfter = delta2 = stored2 = along = err2 = compBefore2 = compAfter2 = maxLeft = 0;
             java.util.Arrays.fill(amax, 0);
+            java.util.Arrays.fill(afterAlong, 0);
             for (int i = 0; i < count; i++) {
                 int h = first + i;
-                double[] w = orig[i], e = edited[i];
-                decodeRow(weight, inScales, fmt, h, cols, bm, bn, sCols, w);
-                System.arraycopy(w, 0, e, 0, cols);
+                double[] e = edited[i];
+                decodeRow(weight, inScales, fmt, h, cols, bm, bn, sCols, e);
+                for (int j = 0; j < cols; j++) sumBefore += e[j] * e[j];
                 if (layout == ProjectionLayout.COLUMNS) {
                     ops.subtractScaled(e, alpha * r[h], v, cols);
                 } else {
@@ -120,7 +212,6 @@ public final class Fp8BlockEdit {
                     compBefore2 += dots[1] * dots[1];
                     ops.subtractScaled(e, alpha * dots[1], r, cols);
                 }
-                for (int j = 0; j < cols; j++) sumBefore += w[j] * w[j];
                 for (int b = 0, j0 = 0; j0 < cols; b++, j0 += bn) {
                     double m = amax[b];
                     for (int j = j0, end = Math.min(cols, j0 + bn); j < end; j++) m = Math.max(m, Math.abs(e[j]));
@@ -138,7 +229,7 @@ public final class Fp8BlockEdit {
             double[] table = fmt.table();
             for (int i = 0; i < count; i++) {
                 int h = first + i;
-                double[] w = orig[i], e = edited[i];
+                double[] e = edited[i];
                 long at = (long) h * cols;
                 if (output == Output.REQUANTIZE) {
                     for (int b = 0, j0 = 0; j0 < cols; b++, j0 += bn) {
@@ -158,6 +249,7 @@ public final class Fp8BlockEdit {
                     }
                     MemorySegment.copy(halves, 0, outWeight, SHORT_LE, 2 * at, cols);
                 }
+                decodeRow(weight, inScales, fmt, h, cols, bm, bn, sCols, w);
                 for (int j = 0; j < cols; j++) {
                     double y = stored[j];
                     double d = e[j] - w[j], sd = y - w[j], er = y - e[j];
@@ -176,18 +268,6 @@ public final class Fp8BlockEdit {
                 }
             }
         }
-        if (layout == ProjectionLayout.COLUMNS) {
-            for (int j = 0; j < cols; j++) {
-                compBefore2 += v[j] * v[j];
-                compAfter2 += afterAlong[j] * afterAlong[j];
-                maxLeft = Math.max(maxLeft, Math.abs(afterAlong[j]));
-            }
-        }
-        double deltaNorm = Math.sqrt(delta2);
-        Fp8EditStats stats = new Fp8EditStats(Math.sqrt(sumBefore), Math.sqrt(sumAfter), maxLeft, deltaNorm,
-                Math.sqrt(stored2), deltaNorm == 0 ? 0 : along / deltaNorm, Math.sqrt(err2),
-                Math.sqrt(compBefore2), Math.sqrt(compAfter2));
-        return new Result(outWeight, outScale, stats);
     }
 
     /** Row h of the dequantized weight: each 8-bit value times its block's scale_inv, exact in double. */
@@ -202,6 +282,17 @@ public final class Fp8BlockEdit {
             double s = scales[sRow + b];
             for (int j = j0, end = Math.min(cols, j0 + bn); j < end; j++) out[j] = table[raw[j] & 0xFF] * s;
         }
+    }
+
+    /** Columns [c0, c1) of row h, dequantized, into out[0 .. c1 − c0). */
+    static void decodeRange(MemorySegment weight, double[] scales, Fp8Format fmt, int h, int cols, int c0, int c1,
+                            int bm, int bn, int sCols, double[] out) {
+        byte[] raw = ROW_BYTES.get();
+        if (raw.length < c1 - c0) ROW_BYTES.set(raw = new byte[c1 - c0]);
+        MemorySegment.copy(weight, ValueLayout.JAVA_BYTE, (long) h * cols + c0, raw, 0, c1 - c0);
+        double[] table = fmt.table();
+        int sRow = (h / bm) * sCols;
+        for (int j = c0; j < c1; j++) out[j - c0] = table[raw[j - c0] & 0xFF] * scales[sRow + j / bn];
     }
 
     private static final ThreadLocal<byte[]> ROW_BYTES = ThreadLocal.withInitial(() -> new byte[0]);
