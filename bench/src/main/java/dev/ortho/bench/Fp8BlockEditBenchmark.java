@@ -81,7 +81,7 @@ public class Fp8BlockEditBenchmark {
 
     @Benchmark
     public long edit() {
-        try (Arena out = Arena.ofConfined()) {
+        try (Arena out = Arena.ofShared()) {
             return Fp8BlockEdit.edit(weight, scale, DType.F32, shape, scheme, layout, r, 1.0,
                     Fp8BlockEdit.Output.valueOf(output), VectorOpsProvider.get(), out, parallel).weight().byteSize();
         }

@@ -67,7 +67,8 @@ public final class Fp8BlockEdit {
      * @param scale      its scale_inv [ceil(rows/bm), ceil(cols/bn)], of type scaleDtype
      * @param layout     COLUMNS: rows are the hidden dimension (nn.Linear writers); ROWS: cols are
      * @param r          unit direction, length hidden
-     * @param arena      where the output segments are allocated (the caller frees them)
+     * @param arena      where the output segments are allocated (the caller frees them); a shared arena
+     *                   when {@code parallel} has more than one thread
      * @param parallel   threads; the output and every statistic are identical for any width (columns
      *                   of rᵀW are each summed by one task down the rows; block rows are independent
      *                   and their statistics combined in block-row order)
