@@ -177,6 +177,35 @@ class Fp8BlockEditTest {
     }
 
     @Test
+    void shardGroupPartsAssembleToTheSingleRunBytes(@TempDir Path tmp) throws Exception {
+        double[] r = unit(12);
+        Path sharded = QuantizedFixtures.fp8BlockLlama(tmp.resolve("sharded"), 12, BM, BN, r, 7);
+        for (boolean dequantize : new boolean[]{false, true}) {
+            String tag = dequantize ? "bf16" : "fp8";
+            Path whole = ablate(sharded, tmp, r, tmp.resolve("whole-" + tag), 1.0, dequantize, 2).out();
+            Path parts = tmp.resolve("parts-" + tag);
+            Files.writeString(tmp.resolve("direction.json"), java.util.Arrays.toString(r));
+            for (String g : List.of("0/3", "1/3", "2/3")) {
+                EditOptions o = new EditOptions(1.0, LayerSelection.ALL, Set.copyOf(EditOptions.ALL_COMPONENTS), TiedPolicy.UNTIE,
+                        false, 2, true, dequantize);
+                CheckpointEditor.ablate(new AblationRequest(sharded, tmp.resolve("direction.json").toString(), parts, false, o,
+                        Optional.empty(), Optional.empty(), List.of("test"), Optional.of(dev.ortho.core.edit.ShardGroup.parse(g))),
+                        ProgressListener.NONE);
+            }
+            Path joined = dev.ortho.core.edit.PartAssembler.assemble(List.of(parts), tmp.resolve("joined-" + tag), false, List.of("test")).out();
+            try (var files = Files.list(whole)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.equals(Manifest.FILE_NAME)) continue;
+                    assertArrayEquals(Files.readAllBytes(f), Files.readAllBytes(joined.resolve(name)), tag + " " + name);
+                }
+            }
+            VerifyReport v = Verifier.verify(joined, Optional.of(sharded), 2);
+            assertTrue(v.ok(), () -> v.failures().toString());
+        }
+    }
+
+    @Test
     void aChangeBelowTheGridIsReportedAsLost(@TempDir Path tmp) throws Exception {
         double[] r = unit(8);
         Path model = QuantizedFixtures.fp8BlockLlama(tmp.resolve("in"), 8, 128, 128, null);
