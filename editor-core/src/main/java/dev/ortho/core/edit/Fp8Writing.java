@@ -34,8 +34,13 @@ final class Fp8Writing implements AutoCloseable {
 
     private final LoadedModel model;
     private final VectorOps ops;
-    private final Arena scales = Arena.ofShared();
+    private final double alpha;
+    private final Parallel parallel;
+    /** Edited FP8 weights of the whole plan, by name. */
+    private final Map<String, PlannedTensor> weights = new HashMap<>();
+    /** Edits done, by weight name: the weight bytes until written, the scales until written, the statistics. */
     private final Map<String, Pending> pending = new HashMap<>();
+    private final Arena scales = Arena.ofShared();
 
     private static final class Pending {
         Arena weightArena;
@@ -43,10 +48,6 @@ final class Fp8Writing implements AutoCloseable {
         MemorySegment scale;
         Fp8BlockEdit.Result result;
     }
-
-    private final double alpha;
-    private final Parallel parallel;
-    private final Map<String, PlannedTensor> weights = new HashMap<>();
 
     /** @param plan the whole plan (a scale met first, maybe in another shard or part, finds its weight there) */
     Fp8Writing(LoadedModel model, VectorOps ops, EditPlan plan, double alpha, int threads) {
