@@ -43,11 +43,14 @@ public record QuantScan(List<QuantFinding> findings, Optional<Fp8BlockScheme> fp
     public void requireEditable(Path checkpoint) {
         if (editable()) return;
         QuantFinding first = findings.stream().filter(f -> !f.format().editable()).findFirst().orElseThrow();
+        boolean lora = first.format() == QuantFormat.LORA;
         StringBuilder msg = new StringBuilder("is a ").append(first.format().label())
-                .append(first.format() == QuantFormat.LORA ? "" : " checkpoint")
+                .append(lora ? " (or holds one)" : " checkpoint")
                 .append(", which Ortho does not edit: only float weights (F32, BF16, F16, F64) and block-scaled FP8")
-                .append(" (quant_method fp8 with weight_block_size) can be edited exactly; editing the float tensors")
-                .append(" alone would leave the quantized writers untouched. Found:");
+                .append(" (quant_method fp8 with weight_block_size) can be edited exactly; ")
+                .append(lora ? "an unmerged adapter adds its own lora_B·lora_A to the writers, which would put r back."
+                        : "editing the float tensors alone would leave the quantized writers untouched.")
+                .append(" Found:");
         for (QuantFinding f : findings) msg.append("\n  - ").append(f.describe());
         msg.append("\nWhat to do: ").append(first.format().advice()).append('.');
         throw new InvalidInputException(checkpoint, null, msg.toString());
