@@ -259,6 +259,52 @@ class Fp8BlockEditTest {
         assertEquals(victim, failures.get(0).subject());
     }
 
+    @Test
+    void verifyCatchesForgedBf16OutputAndATamperedScale(@TempDir Path tmp) throws Exception {
+        double[] r = unit(13);
+        Path model = QuantizedFixtures.fp8BlockLlama(tmp.resolve("in"), 13, BM, BN, r);
+        String victim = "model.layers.0.mlp.down_proj.weight";
+
+        // --dequantize-edited output whose victim holds the unedited (dequantized original) values in BF16.
+        Path bf16 = ablate(model, tmp, r, tmp.resolve("bf16"), 1.0, true, 2).out();
+        byte[] original;
+        try (SafetensorsFile in = SafetensorsFile.open(model.resolve("model.safetensors"))) {
+            Expected x = expected(in, victim, r, 1.0);
+            double[] w = new double[x.edited.length];
+            TensorInfo t = in.header().find(victim).orElseThrow();
+            byte[] codes = bytes(in, victim);
+            float[] scales = floats(in, victim + "_scale_inv");
+            int cols = (int) t.dim(1), sc = (cols + BN - 1) / BN;
+            original = new byte[2 * w.length];
+            MemorySegment o = MemorySegment.ofArray(original);
+            for (int i = 0; i < w.length; i++) {
+                double v = QuantizedFixtures.decodeE4m3(codes[i]) * scales[(i / cols / BM) * sc + (i % cols) / BN];
+                o.setAtIndex(S, i, (short) (Float.floatToRawIntBits((float) bf16(v)) >>> 16));
+            }
+        }
+        overwrite(bf16.resolve("model.safetensors"), victim, original);
+        fixHash(bf16, "model.safetensors");
+        VerifyReport alone = Verifier.verify(bf16, Optional.empty(), 2);
+        assertTrue(alone.failures().stream().anyMatch(c -> c.subject().equals(victim) && c.kind().equals("leftover")), alone.failures().toString());
+        VerifyReport withOriginal = Verifier.verify(bf16, Optional.of(model), 2);
+        assertTrue(withOriginal.failures().stream().anyMatch(c -> c.subject().equals(victim) && c.kind().equals("projection")),
+                withOriginal.failures().toString());
+
+        // A requantized output whose victim's block scales were doubled (hash fixed): only the original can tell.
+        Path fp8 = ablate(model, tmp, r, tmp.resolve("fp8"), 1.0, false, 2).out();
+        byte[] scaleBytes;
+        try (SafetensorsFile out = SafetensorsFile.open(fp8.resolve("model.safetensors"))) {
+            float[] s = floats(out, victim + "_scale_inv");
+            scaleBytes = new byte[4 * s.length];
+            for (int i = 0; i < s.length; i++) MemorySegment.ofArray(scaleBytes).setAtIndex(F, i, 2 * s[i]);
+        }
+        overwrite(fp8.resolve("model.safetensors"), victim + "_scale_inv", scaleBytes);
+        fixHash(fp8, "model.safetensors");
+        VerifyReport scaled = Verifier.verify(fp8, Optional.of(model), 2);
+        assertTrue(scaled.failures().stream().anyMatch(c -> c.subject().equals(victim) && c.detail().contains("block scales")),
+                scaled.failures().toString());
+    }
+
     // ------------------------------------------------------------------------ the independent edit
 
     private record Expected(double[] edited, byte[] codes, float[] scales, double survived, double deltaNorm) {}
