@@ -96,6 +96,11 @@ final class AblateCommand implements Callable<Integer> {
                     + " hashing CPU (two SHA-256 streams) where it is the bottleneck; verify then cannot check file hashes.")
     String hash;
 
+    @Option(names = "--dequantize-edited",
+            description = "Block-FP8 checkpoints: store the edited weights as BF16 (exact edit; their weight_scale_inv dropped,"
+                    + " config.json's quantization_config.modules_to_not_convert lists them) instead of requantizing them to FP8.")
+    boolean dequantizeEdited;
+
     @Option(names = "--no-progress", description = "Do not draw the progress bar.")
     boolean noProgress;
 
@@ -117,7 +122,7 @@ final class AblateCommand implements Callable<Integer> {
         if (!hash.equals("sha256") && !hash.equals("none")) throw new InvalidInputException("--hash must be sha256 or none, got '" + hash + "'");
         EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
                 policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"),
-                normPreserving, layerKernel == null ? null : LayerKernels.parse(layerKernel));
+                normPreserving, layerKernel == null ? null : LayerKernels.parse(layerKernel), dequantizeEdited);
         DirectionRequest request = new DirectionRequest(directions, directionIndices, biproject);
         AblationRequest req = new AblationRequest(model, request, out, force, options, archOptions.arch(),
                 archOptions.archSpec(), commandLine(),
@@ -144,6 +149,11 @@ final class AblateCommand implements Callable<Integer> {
             s.put("direction_count", result.manifest().parameters().directionCount());
             s.put("norm_preserving", result.manifest().parameters().normPreserving());
             s.put("biproject", result.manifest().parameters().biproject());
+            List<EditedTensor> fp8 = edits.stream().filter(e -> e.quantized() != null).toList();
+            if (!fp8.isEmpty()) {
+                s.put("fp8_tensors", fp8.size());
+                s.put("fp8_min_survived_fraction", fp8.stream().mapToDouble(e -> e.quantized().survivedFraction()).min().orElse(1));
+            }
             s.put("warnings", result.manifest().warnings());
             Json.print(o, s);
         } else {
@@ -155,6 +165,13 @@ final class AblateCommand implements Callable<Integer> {
             if (p.directionCount() > 1 || p.normPreserving() || p.biproject() || p.layerKernels() != null) {
                 o.printf("Variant: %d direction(s)%s%s%s%n", p.directionCount(), p.normPreserving() ? ", norm-preserving" : "",
                         p.biproject() ? ", biprojected" : "", p.layerKernels() != null ? ", layer kernels " + p.layerKernels().keySet() : "");
+            }
+            List<EditedTensor> fp8 = edits.stream().filter(e -> e.quantized() != null).toList();
+            if (!fp8.isEmpty()) {
+                o.printf("Block-FP8 writers: %d %s; least share of an edit that survived: %.3f (per tensor in the manifest)%n",
+                        fp8.size(), fp8.get(0).quantized().output().equals("requantized") ? "requantized with new block scales"
+                                : "stored as BF16 (modules_to_not_convert)",
+                        fp8.stream().mapToDouble(e -> e.quantized().survivedFraction()).min().orElse(1));
             }
             if (result.plan().untied()) o.println("Tied head untied: lm_head.weight holds the original embedding; tie_word_embeddings=false");
             if (result.plan().approximate()) o.println("APPROXIMATE: post-norm writers edited (--allow-approximate); not equivalent to ablation");

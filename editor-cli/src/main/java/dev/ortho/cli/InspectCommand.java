@@ -50,6 +50,10 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "  %-18s %5s  %-7s %-4s %-14s %s%n", w.role(), w.layer() < 0 ? "-" : Integer.toString(w.layer()),
                     w.layout(), w.dtype(), w.shape(), w.name());
         }
+        if (!r.quantization().isEmpty()) {
+            out.println("Quantized");
+            for (String q : r.quantization()) out.println("  - " + q);
+        }
         if (!r.warnings().isEmpty()) {
             out.println("Warnings");
             for (String w : r.warnings()) out.println("  - " + w);

@@ -1,5 +1,7 @@
 package dev.ortho.core.edit;
 
+import dev.ortho.core.edit.quant.QuantScan;
+import dev.ortho.core.edit.vectorization.VectorOpsProvider;
 import dev.ortho.core.provenance.EditParameters;
 import dev.ortho.core.provenance.EditedTensor;
 import dev.ortho.core.provenance.FileDigest;
@@ -8,6 +10,7 @@ import dev.ortho.core.provenance.Manifest;
 import dev.ortho.core.provenance.ManifestJson;
 import dev.ortho.core.provenance.PartInfo;
 import dev.ortho.core.provenance.ToolInfo;
+import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.CheckpointWriter;
 import dev.ortho.formats.config.ModelConfig;
@@ -47,9 +50,16 @@ public final class CheckpointEditor {
             ModelConfig config = model.config();
             DirectionResolver.Resolved directions = DirectionResolver.resolve(req.directions(), config.hiddenSize(), config.numLayers());
             EditOptions options = req.options();
+            // Quantized and adapter checkpoints are refused here, before anything is written.
+            QuantScan quant = model.quantScan();
+            quant.requireEditable(model.checkpoint().directory());
+            if (options.dequantizeEdited() && quant.fp8().isEmpty()) {
+                throw new InvalidInputException(req.model(), null, "--dequantize-edited applies to block-FP8 checkpoints only;"
+                        + " this one has no quantization_config with quant_method fp8 and weight_block_size");
+            }
             EditRecipe recipe = options.recipe(directions.basis());
             EditPlan plan = EditPlanner.plan(model.spec(), model.facts(), model.sourceTensors(),
-                    t -> model.shard(t.file()).data(t.info()), recipe, options);
+                    t -> model.shard(t.file()).data(t.info()), recipe, options, quant);
             for (String w : plan.warnings()) LOG.warn(w);
 
             // A part of a scaled-out run edits only its group's shards, into its own part directory.
@@ -78,10 +88,18 @@ public final class CheckpointEditor {
                 writer.requireSpace(shardBytes);
                 progress.started(mine.values().stream().flatMap(List::stream).mapToLong(t -> t.source().byteLength()).sum(),
                         (int) mine.values().stream().mapToLong(List::size).sum());
-                ShardOutput written = writeShards(model, mine, writer, kernel, options, progress);
+                ShardOutput written = writeShards(model, plan, mine, writer, kernel, options, progress);
                 List<FileDigest> inputs = written.inputs();
                 List<FileDigest> outputs = written.outputs();
                 if (groups == null || group == 0) copyAuxiliary(model, writer, plan, inputs, outputs);
+                List<String> warnings = new ArrayList<>(plan.warnings());
+                for (EditedTensor e : written.edits()) {
+                    String w = Fp8Writing.survivalWarning(e);
+                    if (w != null) {
+                        LOG.warn(w);
+                        warnings.add(w);
+                    }
+                }
 
                 Map<String, Object> indexMeta = new LinkedHashMap<>();
                 String sourceIndexSha = null;
@@ -109,7 +127,7 @@ public final class CheckpointEditor {
                 Manifest manifest = new Manifest(Manifest.FORMAT, ToolInfo.current(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), req.commandLine(),
                         groups == null ? "ablate" : "ablate-part", inputs, directions.record(),
-                        parameters(model, plan, options, kernel, recipe, req.directions()), written.edits(), outputs, plan.warnings(), part);
+                        parameters(model, plan, options, kernel, recipe, req.directions()), written.edits(), outputs, warnings, part);
                 writer.writeFile(Manifest.FILE_NAME, ManifestJson.toBytes(manifest));
                 writer.commit();
                 return new Result(out, manifest, plan);
@@ -143,12 +161,13 @@ public final class CheckpointEditor {
                                Map<String, String> weightMap) {}
 
     /** Streams every planned shard through the kernel (or copies it) into the writer. */
-    private static ShardOutput writeShards(LoadedModel model, Map<String, List<PlannedTensor>> shards, CheckpointWriter writer,
+    private static ShardOutput writeShards(LoadedModel model, EditPlan plan, Map<String, List<PlannedTensor>> shards, CheckpointWriter writer,
                                            ProjectionKernel kernel, EditOptions options, ProgressListener progress) throws IOException {
         List<FileDigest> inputs = new ArrayList<>();
         List<EditedTensor> edits = new ArrayList<>();
         List<FileDigest> outputs = new ArrayList<>();
         Map<String, String> weightMap = new LinkedHashMap<>();
+        try (Fp8Writing fp8 = new Fp8Writing(model, VectorOpsProvider.get(), plan, options.threads())) {
         for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
             String fileName = e.getKey();
             SafetensorsFile in = model.shard(fileName);
@@ -157,7 +176,7 @@ public final class CheckpointEditor {
             boolean streamHash = options.hash() && inDataOrder(in, e.getValue());
             long dataStart = in.header().dataStart();
             List<TensorLayout> layout = e.getValue().stream()
-                    .map(t -> new TensorLayout(t.outputName(), t.source().dtype(), t.source().shape())).toList();
+                    .map(t -> new TensorLayout(t.outputName(), t.outputDtype(), t.source().shape())).toList();
             String inputSha;
             try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout, options.hash());
                  ShardPipeline pipe = new ShardPipeline(out, streamHash)) {
@@ -169,7 +188,19 @@ public final class CheckpointEditor {
                     switch (t.action()) {
                         case COPY -> pipe.copy(in, position, length, true, streamHash);
                         case UNTIED_HEAD -> pipe.copy(in, position, length, true, false);
+                        case FP8_SCALE -> {
+                            if (streamHash) pipe.copy(in, position, length, false, true);
+                            pipe.emit(fp8.scale(t));
+                        }
                         case EDIT -> {
+                            if (t.fp8() != null) {
+                                if (streamHash) pipe.copy(in, position, length, false, true);
+                                pipe.emit(fp8.weight(t));
+                                fp8.weightWritten(t);
+                                progress.advanced(length);
+                                edits.add(fp8.editedTensor(t, fileName));
+                                break;
+                            }
                             if (streamHash) pipe.copy(in, position, length, false, true);
                             // Mapped for this tensor only: unmapping afterwards keeps resident memory bounded.
                             try (Arena tensorArena = Arena.ofShared()) {
@@ -196,6 +227,7 @@ public final class CheckpointEditor {
             if (options.hash() && !streamHash) inputSha = Sha256Hex.hash(in.segment());
             inputs.add(new FileDigest(in.path().toString(), in.size(), inputSha));
         }
+        }
         return new ShardOutput(inputs, outputs, edits, weightMap);
     }
 
@@ -209,6 +241,7 @@ public final class CheckpointEditor {
             if (plan.untied() && name.equals("config.json")) {
                 out = ModelConfig.withTieWordEmbeddings(bytes, false);
             }
+            if (name.equals("config.json")) out = Fp8Writing.configForDequantized(out, plan);
             writer.writeFile(name, out);
             outputs.add(digest(name, out));
         }

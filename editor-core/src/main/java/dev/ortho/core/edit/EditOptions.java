@@ -19,19 +19,34 @@ import java.util.Set;
  *                         {@code ortho verify} can then not check file hashes)
  * @param normPreserving   {@code --norm-preserving}: every edited write vector keeps its L2 norm
  * @param kernels          {@code --layer-kernel}: per-component strength over layers, or null
+ * @param dequantizeEdited block-FP8 checkpoints: write the edited weights as BF16 (their scales
+ *                         dropped, config.json told) instead of requantizing them
  */
 public record EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
                           boolean allowApproximate, int threads, boolean hash, boolean normPreserving,
-                          LayerKernels kernels) {
+                          LayerKernels kernels, boolean dequantizeEdited) {
 
+    /** Without the edit variants (plain edit, strength alpha everywhere). */
     public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
-                       boolean allowApproximate, int threads, boolean hash) {
-        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, false, null);
+                       boolean allowApproximate, int threads, boolean hash, boolean dequantizeEdited) {
+        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, false, null, dequantizeEdited);
+    }
+
+    /** Requantizing block-FP8 writers (the default). */
+    public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
+                       boolean allowApproximate, int threads, boolean hash, boolean normPreserving,
+                       LayerKernels kernels) {
+        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, normPreserving, kernels, false);
     }
 
     public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
                        boolean allowApproximate, int threads) {
         this(alpha, layers, components, tiedPolicy, allowApproximate, threads, true);
+    }
+
+    public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
+                       boolean allowApproximate, int threads, boolean hash) {
+        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, false);
     }
 
     public static final List<String> ALL_COMPONENTS = List.of("embed", "attn", "mlp", "bias");
@@ -54,12 +69,18 @@ public record EditOptions(double alpha, LayerSelection layers, Set<String> compo
     }
 
     public EditOptions withThreads(int t) {
-        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash, normPreserving, kernels);
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash, normPreserving, kernels,
+                dequantizeEdited);
     }
 
     /** The same options with the edit variants set. */
     public EditOptions withVariants(boolean normPreserving, LayerKernels kernels) {
-        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, normPreserving, kernels);
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, normPreserving, kernels,
+                dequantizeEdited);
+    }
+
+    public EditOptions withDequantizeEdited(boolean d) {
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, normPreserving, kernels, d);
     }
 
     /** The recipe these options describe, with {@code basis} as the directions. */

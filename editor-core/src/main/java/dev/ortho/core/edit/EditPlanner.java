@@ -4,6 +4,9 @@ import dev.ortho.core.arch.ArchSpec;
 import dev.ortho.core.arch.Role;
 import dev.ortho.core.arch.TensorRole;
 import dev.ortho.core.arch.WriterHeuristics;
+import dev.ortho.core.edit.quant.Fp8BlockEdit;
+import dev.ortho.core.edit.quant.Fp8BlockScheme;
+import dev.ortho.core.edit.quant.QuantScan;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.safetensors.TensorInfo;
 
@@ -42,6 +45,17 @@ public final class EditPlanner {
     public static EditPlan plan(ArchSpec spec, ModelFacts model, List<SourceTensor> tensors,
                                 Function<SourceTensor, MemorySegment> bytesOf, DirectionSource direction,
                                 boolean perLayerDirection, EditOptions options) {
+        return plan(spec, model, tensors, bytesOf, direction, perLayerDirection, options, QuantScan.NONE);
+    }
+
+    /**
+     * As above, for a checkpoint whose quantization {@code quant} describes: block-FP8 writers are
+     * planned as edits through the FP8 path, their scale tensors with them. {@code quant} must be
+     * editable ({@link QuantScan#requireEditable} has refused every other format).
+     */
+    public static EditPlan plan(ArchSpec spec, ModelFacts model, List<SourceTensor> tensors,
+                                Function<SourceTensor, MemorySegment> bytesOf, DirectionSource direction,
+                                boolean perLayerDirection, EditOptions options, QuantScan quant) {
         EditBasis basis;
         if (perLayerDirection) {
             List<List<double[]>> rows = new ArrayList<>();
@@ -50,7 +64,7 @@ public final class EditPlanner {
         } else {
             basis = EditBasis.single(direction.forLayer(-1));
         }
-        return plan(spec, model, tensors, bytesOf, options.recipe(basis), options);
+        return plan(spec, model, tensors, bytesOf, options.recipe(basis), options, quant);
     }
 
     /**
@@ -59,6 +73,17 @@ public final class EditPlanner {
      */
     public static EditPlan plan(ArchSpec spec, ModelFacts model, List<SourceTensor> tensors,
                                 Function<SourceTensor, MemorySegment> bytesOf, EditRecipe recipe, EditOptions options) {
+        return plan(spec, model, tensors, bytesOf, recipe, options, QuantScan.NONE);
+    }
+
+    /**
+     * As above, for a checkpoint whose quantization {@code quant} describes (see the direction
+     * overload). The block-FP8 path edits with one direction per layer at strength α_t; a recipe
+     * with k > 1 directions or norm preservation on an FP8 writer is refused.
+     */
+    public static EditPlan plan(ArchSpec spec, ModelFacts model, List<SourceTensor> tensors,
+                                Function<SourceTensor, MemorySegment> bytesOf, EditRecipe recipe, EditOptions options,
+                                QuantScan quant) {
         boolean perLayerDirection = recipe.basis().isPerLayer();
         if (perLayerDirection && recipe.basis().perLayer().size() != model.numLayers()) {
             throw new InvalidInputException(model.checkpoint(), null, "the per-layer direction has "
@@ -84,7 +109,7 @@ public final class EditPlanner {
             TensorInfo info = t.info();
             TensorRole role = spec.classify(info.name());
             List<PlannedTensor> shard = shards.computeIfAbsent(t.file(), k -> new ArrayList<>());
-            if (role.role() == Role.OTHER && WriterHeuristics.looksLikeWriter(info.name())) {
+            if (role.role() == Role.OTHER && WriterHeuristics.looksLikeWriter(info.name()) && !quant.isFp8Scale(info.name())) {
                 warnings.add("tensor '" + info.name() + "' looks like a residual-stream writer but no rule of the '"
                         + spec.name() + "' spec matches it; it is copied unedited (extend the spec with --arch-spec if it writes)");
             }
@@ -92,7 +117,7 @@ public final class EditPlanner {
                 shard.add(new PlannedTensor(t.file(), info, info.name(), role, PlannedTensor.Action.COPY, null, null));
                 continue;
             }
-            ProjectionLayout layout = checkWriter(model, t, role, perLayerDirection);
+            ProjectionLayout layout = checkWriter(model, t, role, perLayerDirection, quant);
             if (spec.postNormWriters() && (role.role() == Role.ATTN_OUT || role.role() == Role.MLP_OUT
                     || role.role() == Role.EXPERT_OUT)) {
                 if (!options.allowApproximate()) {
@@ -106,13 +131,25 @@ public final class EditPlanner {
             }
             int layer = role.layer() < 0 ? -1 : role.layer();
             List<double[]> q = recipe.basis().forLayer(layer);
+            boolean normPreserving = recipe.normPreservingFor(role.role());
+            PlannedTensor.Fp8 fp8 = null;
+            if (quant.isFp8Weight(info.name())) {
+                requireFp8Editable(model, t, q.size(), normPreserving);
+                fp8 = new PlannedTensor.Fp8(quant.fp8().orElseThrow(), info.name(), Fp8BlockScheme.scaleName(info.name()),
+                        options.dequantizeEdited() ? Fp8BlockEdit.Output.DEQUANTIZE_BF16 : Fp8BlockEdit.Output.REQUANTIZE);
+            }
             shard.add(new PlannedTensor(t.file(), info, info.name(), role, PlannedTensor.Action.EDIT, layout, q.getFirst(),
                     q, recipe.alphaFor(role.role(), info.name(), layer), recipe.basis().basisLayer(layer),
-                    recipe.normPreservingFor(role.role())));
+                    normPreserving, fp8));
         }
+        planFp8Scales(shards);
         if (approximate) {
             warnings.add("approximate edit: '" + spec.name() + "' has post-norm writers; the edited model is not"
                     + " equivalent to directional ablation (--allow-approximate)");
+        }
+        if (untied && quant.isFp8Weight(embedding.info().name())) {
+            throw new InvalidInputException(model.checkpoint(), embedding.info().name(), "is a block-FP8 tied embedding;"
+                    + " untying it would need its scales under the head's name. Use --tied-embeddings skip-embedding or edit-both");
         }
         if (untied) addUntiedHead(shards, embedding);
         if (tied && !untied) {
@@ -145,9 +182,49 @@ public final class EditPlanner {
         return role.layer() < 0 || options.layers().includes(role.layer());
     }
 
-    private static ProjectionLayout checkWriter(ModelFacts model, SourceTensor t, TensorRole role, boolean perLayer) {
+    /**
+     * The block-FP8 edit ({@link Fp8BlockEdit}) removes one direction without norm preservation;
+     * the other variants would need their own dequantize-edit-requantize path, so they are refused
+     * for FP8 writers rather than applied only in part.
+     */
+    private static void requireFp8Editable(ModelFacts model, SourceTensor t, int k, boolean normPreserving) {
+        if (k > 1) {
+            throw new InvalidInputException(model.checkpoint().resolve(t.file()), t.info().name(), "is a block-FP8 writer;"
+                    + " the FP8 edit removes one direction, not " + k + ". Give one --direction, or dequantize the"
+                    + " checkpoint first");
+        }
+        if (normPreserving) {
+            throw new InvalidInputException(model.checkpoint().resolve(t.file()), t.info().name(), "is a block-FP8 writer;"
+                    + " --norm-preserving is not supported by the FP8 edit. Leave it out, or dequantize the checkpoint first");
+        }
+    }
+
+    /**
+     * The scale of an edited block-FP8 weight is rewritten from that edit (requantized) or dropped
+     * (stored as BF16); scales of FP8 weights left unedited stay copies.
+     */
+    private static void planFp8Scales(Map<String, List<PlannedTensor>> shards) {
+        Map<String, PlannedTensor.Fp8> byScale = new LinkedHashMap<>();
+        for (List<PlannedTensor> shard : shards.values()) {
+            for (PlannedTensor t : shard) if (t.edited() && t.fp8() != null) byScale.put(t.fp8().scale(), t.fp8());
+        }
+        if (byScale.isEmpty()) return;
+        for (List<PlannedTensor> shard : shards.values()) {
+            for (int i = shard.size() - 1; i >= 0; i--) {
+                PlannedTensor t = shard.get(i);
+                PlannedTensor.Fp8 fp8 = byScale.get(t.source().name());
+                if (fp8 == null || t.action() != PlannedTensor.Action.COPY) continue;
+                if (fp8.output() == Fp8BlockEdit.Output.DEQUANTIZE_BF16) shard.remove(i);
+                else shard.set(i, new PlannedTensor(t.file(), t.source(), t.outputName(), t.role(),
+                        PlannedTensor.Action.FP8_SCALE, null, null, fp8));
+            }
+        }
+    }
+
+    private static ProjectionLayout checkWriter(ModelFacts model, SourceTensor t, TensorRole role, boolean perLayer,
+                                                QuantScan quant) {
         TensorInfo info = t.info();
-        if (!info.dtype().editable()) {
+        if (!info.dtype().editable() && !quant.isFp8Weight(info.name())) {
             throw new InvalidInputException(model.checkpoint().resolve(t.file()), info.name(), "is a residual writer stored as "
                     + info.dtype() + "; only F16, BF16, F32 and F64 can be edited");
         }

@@ -1,5 +1,8 @@
 package dev.ortho.core.edit;
 
+import dev.ortho.core.edit.quant.QuantFinding;
+import dev.ortho.core.edit.quant.QuantFormat;
+import dev.ortho.core.edit.quant.QuantScan;
 import dev.ortho.formats.safetensors.SafetensorsFile;
 
 import java.nio.file.Path;
@@ -15,7 +18,7 @@ import java.util.TreeMap;
  */
 public record Inspection(String path, String arch, String archDescription, String modelType, int hidden, int layers,
                          Map<String, Long> dtypes, List<Shard> shards, long parameters, boolean tied,
-                         boolean postNormWriters, List<Writer> writers, List<String> warnings) {
+                         boolean postNormWriters, List<Writer> writers, List<String> warnings, List<String> quantization) {
 
     public record Shard(String file, long bytes, int tensors) {}
 
@@ -25,10 +28,14 @@ public record Inspection(String path, String arch, String archDescription, Strin
         try (LoadedModel m = LoadedModel.open(model, arch, archSpec)) {
             EditOptions everything = new EditOptions(1.0, LayerSelection.ALL, java.util.Set.copyOf(EditOptions.ALL_COMPONENTS),
                     TiedPolicy.UNTIE, true, 1);
-            EditPlan plan = EditPlanner.plan(m.spec(), m.facts(), m.sourceTensors(),
-                    t -> m.shard(t.file()).data(t.info()),
-                    // Planning only lists the writers; no direction is applied, so a placeholder basis does.
-                    everything.recipe(EditBasis.single(new double[Math.max(1, m.facts().hidden())])), everything);
+            QuantScan quant = m.quantScan();
+            List<String> quantization = quant.findings().stream().map(QuantFinding::describe).toList();
+            // A format ablate refuses is shown, not planned: its writers are not float tensors.
+            // Planning only lists the writers; no direction is applied, so a placeholder basis does.
+            EditPlan plan = quant.editable()
+                    ? EditPlanner.plan(m.spec(), m.facts(), m.sourceTensors(), t -> m.shard(t.file()).data(t.info()),
+                            everything.recipe(EditBasis.single(new double[Math.max(1, m.facts().hidden())])), everything, quant)
+                    : new EditPlan(m.spec(), Map.of(), false, false, false, List.of());
             Map<String, Long> dtypes = new TreeMap<>();
             List<Shard> shards = new ArrayList<>();
             long params = 0;
@@ -43,6 +50,13 @@ public record Inspection(String path, String arch, String archDescription, Strin
                     t.role().layer(), t.layout().name(), t.source().dtype().name(), t.source().shape())).toList();
             List<String> warnings = new ArrayList<>(plan.warnings().stream()
                     .filter(w -> !w.startsWith("approximate edit")).toList());
+            if (!quant.editable()) {
+                QuantFormat f = quant.findings().stream().map(QuantFinding::format).filter(q -> !q.editable()).findFirst().orElseThrow();
+                warnings.add("ortho ablate refuses this checkpoint (" + f.label() + "): " + f.advice());
+            } else if (quant.fp8().isPresent()) {
+                warnings.add("block-FP8 checkpoint: edited writers are dequantized, edited in float64 and requantized with new"
+                        + " block scales (the manifest reports how much of each edit survived), or stored as BF16 with --dequantize-edited");
+            }
             if (m.spec().postNormWriters()) {
                 warnings.add("post-norm architecture: editing attention/MLP writers only approximates ablation;"
                         + " ortho ablate refuses unless --allow-approximate (or --components embed)");
@@ -53,7 +67,7 @@ public record Inspection(String path, String arch, String archDescription, Strin
             }
             return new Inspection(m.checkpoint().directory().toString(), m.spec().name(), m.spec().description(),
                     m.config().modelType(), m.config().hiddenSize(), m.config().numLayers(), dtypes, shards, params,
-                    plan.tied(), m.spec().postNormWriters(), writers, warnings);
+                    plan.tied(), m.spec().postNormWriters(), writers, warnings, quantization);
         }
     }
 }

@@ -2,7 +2,10 @@ package dev.ortho.core.edit;
 
 import dev.ortho.core.arch.ArchChoice;
 import dev.ortho.core.arch.ArchSpec;
+import dev.ortho.core.edit.quant.QuantScan;
+import dev.ortho.core.edit.quant.QuantizationDetector;
 import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.checkpoint.TensorRef;
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.config.ModelConfig;
 import dev.ortho.formats.safetensors.SafetensorsFile;
@@ -33,6 +36,8 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     public static LoadedModel open(Path model, Optional<String> arch, Optional<Path> archSpecFile) {
+        // A PEFT adapter directory is named as such, not reported as a checkpoint without weights or config.
+        QuantizationDetector.refuseAdapterDirectory(Files.isDirectory(model) ? model : null);
         Checkpoint checkpoint = Checkpoint.open(model);
         try {
             Path configFile = checkpoint.directory().resolve("config.json");
@@ -71,6 +76,17 @@ public final class LoadedModel implements AutoCloseable {
         }
         return out;
     }
+
+    /** Quantization and adapter evidence (computed once): what must be refused, or the block-FP8 scheme. */
+    public QuantScan quantScan() {
+        if (quantScan == null) {
+            quantScan = QuantizationDetector.scan(checkpoint.directory(), config.raw(),
+                    checkpoint.tensors().stream().map(TensorRef::info).toList());
+        }
+        return quantScan;
+    }
+
+    private QuantScan quantScan;
 
     public SafetensorsFile shard(String fileName) {
         for (SafetensorsFile s : checkpoint.shards()) {

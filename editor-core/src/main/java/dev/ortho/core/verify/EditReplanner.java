@@ -39,12 +39,18 @@ final class EditReplanner {
     static Replan plan(ArchSpec spec, int hidden, List<TensorInfo> outputTensors, RecordedEdit rec, boolean inputTied) {
         Map<String, ExpectedEdit> expected = new LinkedHashMap<>();
         List<CheckResult> problems = new ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (TensorInfo t : outputTensors) names.add(t.name());
         for (TensorInfo t : outputTensors) {
             TensorRole role = spec.classify(t.name());
             if (!selected(role, rec, inputTied)) continue;
             if (rec.untied() && t.name().equals(EditPlanner.UNTIED_HEAD_NAME)) continue;
-            if (!t.dtype().editable()) {
+            // A block-FP8 writer requantized by the edit keeps its (rewritten) scale beside it; one stored as BF16
+            // (--dequantize-edited) is an ordinary BF16 writer here, its dropped scale checked with the original.
+            boolean fp8 = Fp8EditCheck.isFp8(t.dtype()) && names.contains(Fp8EditCheck.scaleOf(t.name()));
+            if (!t.dtype().editable() && !fp8) {
                 problems.add(new CheckResult("plan", t.name(), false, "a planned writer stored as " + t.dtype()
+                        + (Fp8EditCheck.isFp8(t.dtype()) ? " without its scale " + Fp8EditCheck.scaleOf(t.name()) : "")
                         + ", which no edit writes"));
                 continue;
             }
@@ -63,6 +69,11 @@ final class EditReplanner {
             if (basis.get(0).length != hidden) {
                 problems.add(new CheckResult("plan", t.name(), false, "the recorded direction has length "
                         + basis.get(0).length + " but the hidden size is " + hidden));
+                continue;
+            }
+            if (fp8 && (rec.normPreserving() || basis.size() > 1)) {
+                problems.add(new CheckResult("plan", t.name(), false, "a block-FP8 writer, which the edit refuses to edit"
+                        + " with norm preservation or more than one direction"));
                 continue;
             }
             expected.put(t.name(), new ExpectedEdit(t.name(), role.role(), role.layer(), layout.get(),

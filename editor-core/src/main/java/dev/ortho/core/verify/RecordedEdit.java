@@ -6,6 +6,7 @@ import dev.ortho.core.edit.TiedPolicy;
 import dev.ortho.core.provenance.FileDigest;
 import dev.ortho.core.provenance.Manifest;
 import dev.ortho.core.provenance.ManifestJson;
+import dev.ortho.core.provenance.QuantizedEdit;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 
@@ -47,9 +48,13 @@ public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set
                            boolean normPreserving, Map<String, LayerKernel> kernels, List<List<double[]>> bases,
                            boolean perLayer, Map<String, Entry> entries, List<FileDigest> outputs) {
 
-    /** One {@code edits[i]} entry of the manifest. */
+    /**
+     * One {@code edits[i]} entry of the manifest.
+     *
+     * @param quantized the block-FP8 record ({@code quantized}), null for a float tensor
+     */
     public record Entry(String name, String file, String role, int layer, String dtype, List<Long> shape, String layout,
-                        Optional<Double> alpha, Optional<Integer> basisLayer, double frobeniusAfter) {}
+                        Optional<Double> alpha, Optional<Integer> basisLayer, double frobeniusAfter, QuantizedEdit quantized) {}
 
     /** Heretic-shaped layer kernel: {@code max} at {@code peak}, linear to {@code min} at {@code distance}, 0 beyond. */
     public record LayerKernel(double max, double peak, double min, double distance) {
@@ -115,7 +120,7 @@ public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set
                     e.path("dtype").asText(null), shape, e.path("layout").asText(null),
                     e.hasNonNull("alpha") ? Optional.of(e.get("alpha").asDouble()) : Optional.empty(),
                     e.hasNonNull("basis_layer") ? Optional.of(e.get("basis_layer").asInt()) : Optional.empty(),
-                    e.path("frobenius_after").asDouble(Double.NaN));
+                    e.path("frobenius_after").asDouble(Double.NaN), quantized(e.get("quantized"), name, manifestFile));
             if (entries.put(name, entry) != null) throw bad(manifestFile, "edits lists '" + name + "' twice");
         }
         List<FileDigest> outputs = new ArrayList<>();
@@ -127,6 +132,19 @@ public record RecordedEdit(String arch, double alpha, LayerSelection layers, Set
                 p.path("untied").asBoolean(false), p.path("allow_approximate").asBoolean(false),
                 p.path("approximate").asBoolean(false), p.path("norm_preserving").asBoolean(false), kernels, bases,
                 perLayer, entries, List.copyOf(outputs));
+    }
+
+    private static QuantizedEdit quantized(JsonNode q, String name, Path file) {
+        if (q == null || q.isNull()) return null;
+        try {
+            QuantizedEdit out = ManifestJson.mapper().treeToValue(q, QuantizedEdit.class);
+            if (out.output() == null || out.scaleTensor() == null || out.blockSize() == null || out.blockSize().size() != 2) {
+                throw bad(file, "edits '" + name + "': quantized lacks output, scale_tensor or a [rows, cols] block_size");
+            }
+            return out;
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw bad(file, "edits '" + name + "': quantized is not a block-FP8 record: " + e.getOriginalMessage());
+        }
     }
 
     /** {@code direction.unit}: a list of vectors (one direction per layer or one global), or of lists of k vectors. */

@@ -8,6 +8,7 @@ import dev.ortho.core.edit.Sha256Hex;
 import dev.ortho.core.edit.TiedPolicy;
 import dev.ortho.core.provenance.FileDigest;
 import dev.ortho.core.provenance.Manifest;
+import dev.ortho.core.provenance.QuantizedEdit;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.Checkpoint;
@@ -105,11 +106,15 @@ public final class Verifier {
             if (in != null) checkPlacement(spec, in, out, rec, checks);
             try (Workers workers = new Workers(threads)) {
                 checks.addAll(workers.map(List.copyOf(plan.expected().values()),
-                        e -> leftover(out.tensor(e.name()), e, rec.entries().get(e.name()))));
+                        e -> leftover(out, e, rec.entries().get(e.name()))));
+                checkDequantized(plan.expected(), rec, out, configFile, checks);
                 if (in != null) {
-                    checks.addAll(workers.map(out.tensors(), o -> againstOriginal(spec, in, o, plan.expected(), rec)));
+                    Set<String> fp8Scales = fp8Scales(in, plan.expected());
+                    checks.addAll(workers.map(out.tensors(), o -> fp8Scales.contains(o.info().name()) ? List.of()
+                            : againstOriginal(spec, in, out, o, plan.expected(), rec)));
                     for (TensorRef t : in.tensors()) {
-                        if (out.find(t.info().name()).isEmpty()) {
+                        // The scale of an FP8 writer stored as BF16 is dropped (Fp8EditCheck checks that it is).
+                        if (out.find(t.info().name()).isEmpty() && !fp8Scales.contains(t.info().name())) {
                             checks.add(new CheckResult("identical", t.info().name(), false, "in the original but missing from the output"));
                         }
                     }
@@ -231,9 +236,19 @@ public final class Verifier {
 
     // ------------------------------------------------------------------ leftover along the basis
 
-    private static List<CheckResult> leftover(TensorRef ref, ExpectedEdit e, RecordedEdit.Entry entry) {
-        List<CheckResult> out = new ArrayList<>();
+    private static List<CheckResult> leftover(Checkpoint checkpoint, ExpectedEdit e, RecordedEdit.Entry entry) {
+        TensorRef ref = checkpoint.tensor(e.name());
         TensorInfo info = ref.info();
+        if (Fp8EditCheck.isFp8(info.dtype())) {
+            // Planned as FP8 only with its scale beside it: requantized; the FP8 grid, not the dtype's rounding, bounds it.
+            QuantizedEdit q = entry == null ? null : entry.quantized();
+            if (q == null || !Fp8EditCheck.requantized(q) || !q.scaleTensor().equals(Fp8EditCheck.scaleOf(e.name()))) {
+                return List.of(new CheckResult("leftover", e.name(), false, "stored as " + info.dtype() + " with its scale,"
+                        + " but the manifest does not record it as requantized with " + Fp8EditCheck.scaleOf(e.name())));
+            }
+            return List.of(Fp8EditCheck.leftover(checkpoint, e.name(), e.layout().name(), q, e.basis().get(0), e.alphaT()));
+        }
+        List<CheckResult> out = new ArrayList<>();
         LeftoverCheck.Leftover l = LeftoverCheck.measure(ref.data(), info.dtype(), info.shapeArray(), e);
         String along = e.basis().size() == 1 ? "r" : "the " + e.basis().size() + " directions";
         if (e.alphaT() == 1.0) {
@@ -270,11 +285,14 @@ public final class Verifier {
         return in.tensors().stream().filter(t -> spec.classify(t.info().name()).role() == Role.EMBEDDING).findFirst();
     }
 
-    private static List<CheckResult> againstOriginal(ArchSpec spec, Checkpoint in, TensorRef o, Map<String, ExpectedEdit> expected, RecordedEdit rec) {
+    private static List<CheckResult> againstOriginal(ArchSpec spec, Checkpoint in, Checkpoint out, TensorRef o,
+                                                     Map<String, ExpectedEdit> expected, RecordedEdit rec) {
         String name = o.info().name();
         Optional<TensorRef> src = source(spec, in, o, rec);
         if (src.isEmpty()) return List.of(new CheckResult("identical", name, false, "not in the original checkpoint"));
         TensorInfo a = src.get().info(), b = o.info();
+        ExpectedEdit planned = expected.get(name);
+        if (planned != null && Fp8EditCheck.isFp8(a.dtype())) return fp8AgainstOriginal(in, out, planned, rec.entries().get(name));
         if (a.dtype() != b.dtype() || !a.shape().equals(b.shape())) {
             return List.of(new CheckResult(expected.containsKey(name) ? "reference" : "identical", name, false,
                     "stored as " + b.dtype() + " " + b.shape() + " but the original " + a.name() + " is " + a.dtype() + " " + a.shape()));
@@ -299,6 +317,58 @@ public final class Verifier {
         return List.of(new CheckResult("reference", name, false, String.format(Locale.ROOT, "%d of %d elements differ by more"
                 + " than 1 ulp from the float64 reference %s of the original (first at element %d, worst %.3g ulp)",
                 g.beyond(), g.elements(), what, g.firstBeyond(), g.worstUlps())));
+    }
+
+    /**
+     * A planned writer that is block-FP8 in the original: redone from the original and requantized (or rounded to
+     * BF16, --dequantize-edited) by {@link Fp8EditCheck}, which checks its scale tensor too.
+     */
+    private static List<CheckResult> fp8AgainstOriginal(Checkpoint in, Checkpoint out, ExpectedEdit e, RecordedEdit.Entry entry) {
+        QuantizedEdit q = entry == null ? null : entry.quantized();
+        if (q == null || !q.scaleTensor().equals(Fp8EditCheck.scaleOf(e.name()))) {
+            return List.of(new CheckResult("projection", e.name(), false, "a block-FP8 writer in the original, but the"
+                    + " manifest does not record its FP8 edit with the scale " + Fp8EditCheck.scaleOf(e.name())));
+        }
+        if (e.basis().size() > 1 || e.rescaled()) {
+            return List.of(new CheckResult("projection", e.name(), false, "a block-FP8 writer, which the edit refuses to"
+                    + " edit with norm preservation or more than one direction"));
+        }
+        return Fp8EditCheck.againstOriginal(in, out, e.name(), e.layout().name(), q, e.basis().get(0), e.alphaT());
+    }
+
+    /** Scale tensors of planned writers that are block-FP8 in the original: rewritten or dropped with their weight. */
+    private static Set<String> fp8Scales(Checkpoint in, Map<String, ExpectedEdit> expected) {
+        Set<String> out = new HashSet<>();
+        for (ExpectedEdit e : expected.values()) {
+            Optional<TensorRef> src = in.find(e.name());
+            if (src.isPresent() && Fp8EditCheck.isFp8(src.get().info().dtype())) out.add(Fp8EditCheck.scaleOf(e.name()));
+        }
+        return out;
+    }
+
+    /**
+     * A writer the manifest records as stored in BF16 from block FP8 (--dequantize-edited): its scale must be gone
+     * and config.json's quantization_config must tell loaders to leave its module unquantized, or they look for the
+     * scale (or requantize it). Checked without the original; with it, {@link Fp8EditCheck} redoes the edit.
+     */
+    private static void checkDequantized(Map<String, ExpectedEdit> expected, RecordedEdit rec, Checkpoint out,
+                                         Path configFile, List<CheckResult> checks) {
+        for (ExpectedEdit e : expected.values()) {
+            RecordedEdit.Entry entry = rec.entries().get(e.name());
+            if (entry == null || entry.quantized() == null || Fp8EditCheck.requantized(entry.quantized())) continue;
+            String module = e.name().endsWith(".weight") ? e.name().substring(0, e.name().length() - ".weight".length()) : e.name();
+            List<String> problems = new ArrayList<>();
+            if (out.tensor(e.name()).info().dtype() != dev.ortho.formats.safetensors.DType.BF16) {
+                problems.add("stored as " + out.tensor(e.name()).info().dtype() + ", not BF16");
+            }
+            if (out.find(Fp8EditCheck.scaleOf(e.name())).isPresent()) problems.add("its scale " + Fp8EditCheck.scaleOf(e.name()) + " is still there");
+            if (!Fp8EditCheck.notConverted(configFile, module)) {
+                problems.add("config.json's quantization_config.modules_to_not_convert does not list " + module);
+            }
+            checks.add(new CheckResult("dequantized", e.name(), problems.isEmpty(), problems.isEmpty()
+                    ? "stored as BF16, scale dropped, left unquantized by config.json"
+                    : "recorded as a block-FP8 writer stored as BF16, but " + String.join("; ", problems)));
+        }
     }
 
     private static String fmt(double v) {
