@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ortho.core.edit.AblationRequest;
 import dev.ortho.core.edit.CheckpointEditor;
 import dev.ortho.core.edit.EditOptions;
+import dev.ortho.core.edit.LayerKernels;
 import dev.ortho.core.edit.LayerSelection;
 import dev.ortho.core.edit.ProgressListener;
 import dev.ortho.core.edit.TiedPolicy;
@@ -18,6 +19,7 @@ import dev.ortho.core.verify.Verifier;
 import dev.ortho.core.verify.VerifyReport;
 import dev.ortho.fixtures.FixtureArch;
 import dev.ortho.fixtures.QuantizedFixtures;
+import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.safetensors.DType;
 import dev.ortho.formats.safetensors.SafetensorsFile;
 import dev.ortho.formats.safetensors.TensorInfo;
@@ -305,6 +307,101 @@ class Fp8BlockEditTest {
                 scaled.failures().toString());
     }
 
+    // ------------------------------------------------------------------------ with the edit variants
+
+    @Test
+    void layerKernelGivesEachFp8WriterItsAlphaT(@TempDir Path tmp) throws Exception {
+        double[] r = unit(21);
+        Path model = QuantizedFixtures.fp8BlockLlama(tmp.resolve("in"), 21, BM, BN, r);
+        // attn: 1 at layer 0, 0.5 at layer 1; mlp has no kernel: alpha (1) everywhere.
+        LayerKernels kernels = LayerKernels.parse("attn=0:1:0.5:1");
+        CheckpointEditor.Result res = ablate(model, tmp, r, tmp.resolve("out"), options(1.0, false, kernels, false));
+        String half = "model.layers.1.self_attn.o_proj.weight";
+        try (SafetensorsFile in = SafetensorsFile.open(model.resolve("model.safetensors"));
+             SafetensorsFile out = SafetensorsFile.open(res.out().resolve("model.safetensors"))) {
+            for (String name : FP8_WRITERS) {
+                double alphaT = name.equals(half) ? 0.5 : 1.0;
+                EditedTensor e = edit(res.manifest(), name);
+                assertEquals(alphaT, e.alpha(), name);
+                assertEquals(-1, e.basisLayer(), name);
+                Expected x = expected(in, name, r, alphaT);
+                assertArrayEquals(x.scales, floats(out, name + "_scale_inv"), 0f, name + " block scales");
+                assertArrayEquals(x.codes, bytes(out, name), name + " codes");
+            }
+        }
+        VerifyReport withOriginal = Verifier.verify(res.out(), Optional.of(model), 2);
+        assertTrue(withOriginal.ok(), () -> withOriginal.failures().toString());
+        VerifyReport alone = Verifier.verify(res.out(), Optional.empty(), 2);
+        assertTrue(alone.ok(), () -> alone.failures().toString());
+
+        // Forgery: the alpha_t = 0.5 writer replaced by its full (alpha 1) edit, hash fixed; the original tells.
+        Path plain = ablate(model, tmp, r, tmp.resolve("plain"), 1.0, false, 2).out();
+        try (SafetensorsFile full = SafetensorsFile.open(plain.resolve("model.safetensors"))) {
+            overwrite(res.out().resolve("model.safetensors"), half, bytes(full, half));
+            overwrite(res.out().resolve("model.safetensors"), half + "_scale_inv", bytes(full, half + "_scale_inv"));
+        }
+        fixHash(res.out(), "model.safetensors");
+        VerifyReport forged = Verifier.verify(res.out(), Optional.of(model), 2);
+        assertTrue(forged.failures().stream().anyMatch(c -> c.subject().equals(half) && c.kind().equals("projection")),
+                forged.failures().toString());
+    }
+
+    @Test
+    void severalDirectionsOrNormPreservingAreRefusedForFp8Writers(@TempDir Path tmp) throws Exception {
+        Path model = QuantizedFixtures.fp8BlockLlama(tmp.resolve("in"), 22, BM, BN, null);
+        Path a = tmp.resolve("a.json"), b = tmp.resolve("b.json");
+        Files.writeString(a, java.util.Arrays.toString(unit(1)));
+        Files.writeString(b, java.util.Arrays.toString(unit(2)));
+        var two = new dev.ortho.core.edit.DirectionRequest(List.of(a.toString(), b.toString()), null, null);
+        InvalidInputException k2 = assertThrows(InvalidInputException.class, () -> CheckpointEditor.ablate(new AblationRequest(model,
+                two, tmp.resolve("k2"), false, options(1.0, false, null, false), Optional.empty(), Optional.empty(), List.of("test"),
+                Optional.empty()), ProgressListener.NONE));
+        assertTrue(k2.getMessage().contains("block-FP8") && k2.getMessage().contains("not 2"), k2.getMessage());
+        InvalidInputException np = assertThrows(InvalidInputException.class, () -> ablate(model, tmp, unit(1), tmp.resolve("np"),
+                options(1.0, true, null, false)));
+        assertTrue(np.getMessage().contains("block-FP8") && np.getMessage().contains("--norm-preserving"), np.getMessage());
+        assertFalse(Files.exists(tmp.resolve("k2")));
+        assertFalse(Files.exists(tmp.resolve("np")));
+    }
+
+    @Test
+    void verifyNeedsTheDequantizedModulesInTheConfigAndTheFp8Record(@TempDir Path tmp) throws Exception {
+        double[] r = unit(23);
+        Path model = QuantizedFixtures.fp8BlockLlama(tmp.resolve("in"), 23, BM, BN, r);
+        Path bf16 = ablate(model, tmp, r, tmp.resolve("bf16"), 1.0, true, 2).out();
+        VerifyReport ok = Verifier.verify(bf16, Optional.empty(), 2);
+        assertTrue(ok.ok(), () -> ok.failures().toString());
+        assertEquals(FP8_WRITERS.size(), ok.checks().stream().filter(c -> c.kind().equals("dequantized") && c.ok()).count());
+
+        // Forgery: config.json no longer tells loaders to leave the BF16 modules unquantized (hash fixed).
+        ObjectMapper json = new ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode config = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(bf16.resolve("config.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) config.get("quantization_config")).remove("modules_to_not_convert");
+        Files.write(bf16.resolve("config.json"), json.writeValueAsBytes(config));
+        fixHash(bf16, "config.json");
+        VerifyReport stripped = Verifier.verify(bf16, Optional.empty(), 2);
+        assertEquals(Set.copyOf(FP8_WRITERS), stripped.failures().stream().filter(c -> c.kind().equals("dequantized"))
+                .map(CheckResult::subject).collect(Collectors.toSet()), stripped.failures().toString());
+
+        // Forgery: a requantized output whose manifest drops a writer's FP8 record.
+        String victim = "model.layers.0.mlp.down_proj.weight";
+        Path fp8 = ablate(model, tmp, r, tmp.resolve("fp8"), 1.0, false, 2).out();
+        Manifest m = ManifestJson.read(fp8.resolve(Manifest.FILE_NAME));
+        List<EditedTensor> edits = new ArrayList<>();
+        for (EditedTensor e : m.edits()) {
+            edits.add(!e.name().equals(victim) ? e : new EditedTensor(e.name(), e.file(), e.role(), e.layer(), e.dtype(), e.shape(),
+                    e.layout(), e.frobeniusBefore(), e.frobeniusAfter(), e.maxLeftover(), e.alpha(), e.basisLayer(), null));
+        }
+        writeManifest(fp8, withEdits(m, edits));
+        VerifyReport unrecorded = Verifier.verify(fp8, Optional.empty(), 2);
+        assertTrue(unrecorded.failures().stream().anyMatch(c -> c.subject().equals(victim) && c.kind().equals("leftover")),
+                unrecorded.failures().toString());
+        VerifyReport unrecordedWithOriginal = Verifier.verify(fp8, Optional.of(model), 2);
+        assertTrue(unrecordedWithOriginal.failures().stream().anyMatch(c -> c.subject().equals(victim) && c.kind().equals("projection")),
+                unrecordedWithOriginal.failures().toString());
+    }
+
     // ------------------------------------------------------------------------ the independent edit
 
     private record Expected(double[] edited, byte[] codes, float[] scales, double survived, double deltaNorm) {}
@@ -363,12 +460,21 @@ class Fp8BlockEditTest {
 
     private static CheckpointEditor.Result ablate(Path model, Path tmp, double[] r, Path out, double alpha, boolean dequantize,
                                                   int threads) throws Exception {
-        Path dir = tmp.resolve("direction.json");
-        Files.writeString(dir, java.util.Arrays.toString(r));
         EditOptions o = new EditOptions(alpha, LayerSelection.ALL, Set.copyOf(EditOptions.ALL_COMPONENTS), TiedPolicy.UNTIE,
                 false, threads, true, dequantize);
+        return ablate(model, tmp, r, out, o);
+    }
+
+    private static CheckpointEditor.Result ablate(Path model, Path tmp, double[] r, Path out, EditOptions o) throws Exception {
+        Path dir = tmp.resolve("direction.json");
+        Files.writeString(dir, java.util.Arrays.toString(r));
         return CheckpointEditor.ablate(new AblationRequest(model, dir.toString(), out, false, o, Optional.empty(),
                 Optional.empty(), List.of("test")), ProgressListener.NONE);
+    }
+
+    private static EditOptions options(double alpha, boolean normPreserving, LayerKernels kernels, boolean dequantize) {
+        return new EditOptions(alpha, LayerSelection.ALL, Set.copyOf(EditOptions.ALL_COMPONENTS), TiedPolicy.UNTIE,
+                false, 2, true, normPreserving, kernels, dequantize);
     }
 
     /** A unit vector whose norm is 1 within 1e-6, so it is used exactly as written. */
