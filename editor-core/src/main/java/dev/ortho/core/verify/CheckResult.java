@@ -3,7 +3,8 @@ package dev.ortho.core.verify;
 /**
  * One verification verdict.
  *
- * @param kind    files, hash, plan, placement, leftover, reference, identical
+ * @param kind    files, hash, plan, placement, leftover, reference, identical; for block-FP8 writers
+ *                projection, survived, dequantized
  * @param subject the file or tensor checked
  * @param status  passed, failed, or not applicable (a check that cannot be made here, said so rather
  *                than passed silently)

@@ -150,8 +150,9 @@ public final class Fp8EditCheck {
         }
         String survived = String.format("; manifest: %.3f of the edit survived requantization", q.survivedFraction());
         if (alpha != 1.0) {
-            return new CheckResult("leftover", name, true, String.format(
-                    "alpha=%s: max |r·ŵ'| %.3e (not expected to be zero; checked with --original)%s", alpha, max, survived));
+            // The expected leftover (1 − α)(r·v) depends on the original: not judged here, and not passed either.
+            return CheckResult.notApplicable("leftover", name, String.format(
+                    "alpha_t=%s: max |r·ŵ'| %.3e (not expected to be zero; --original checks it)%s", alpha, max, survived));
         }
         return new CheckResult("leftover", name, worst <= 1.0, String.format(
                 "FP8 requantized: max |r·ŵ'| %.3e, %.2f of the bound that requantization (half a grid step per value) allows%s",

@@ -53,6 +53,10 @@ import java.util.stream.Stream;
  *       {@link ReferenceEdit} (independent float64 code) within 1 ulp, every other tensor is byte-identical,
  *       with the same dtype and shape.</li>
  * </ol>
+ * Block-FP8 writers ({@link Fp8EditCheck}): one stored as FP8 with its scale beside it is planned too, its
+ * leftover held to the bound requantization allows; with the original, a planned writer that is FP8 there is
+ * redone, requantized (or rounded to BF16) and compared code by code, its scale checked with it; a writer the
+ * manifest records as stored in BF16 must have lost its scale and be listed in modules_to_not_convert.
  */
 public final class Verifier {
 
