@@ -155,6 +155,23 @@ class FixtureDiffTest {
     }
 
     @Test
+    void oneVectorOffItsNormBreaksNormPreservation() {
+        Path base = base(DType.F32);
+        Map<String, TestCheckpoints.T> m = TestCheckpoints.read(base);
+        double[] r = unit(11);
+        WRITERS.forEach((n, rows) -> m.put(n, m.get(n).with(editTensor(m.get(n), rows, r, 1, true))));
+        // A forgery of a norm-preserving edit: one column of o_proj scaled by 1 + 1e-5 (far above F32 rounding).
+        TestCheckpoints.T o = m.get(O0);
+        double[] w = o.values().clone();
+        for (int i = 0; i < H; i++) w[i * o.cols() + 3] *= 1 + 1e-5;
+        m.put(O0, o.with(w));
+        DiffReport d = diff(base, TestCheckpoints.write(tmp.resolve("forged"), m.values(), base));
+        assertFalse(d.normPreservingTensors().contains(O0), "a changed norm must not pass");
+        assertEquals(4, d.normPreservingTensors().size());
+        assertFalse(d.verdict().startsWith("norm-preserving"), d.verdict());
+    }
+
+    @Test
     void loraDeltaIsRank16AndNotAProjection() {
         Path base = base(DType.F32);
         Map<String, TestCheckpoints.T> m = TestCheckpoints.read(base);
