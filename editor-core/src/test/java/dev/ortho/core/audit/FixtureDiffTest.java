@@ -286,6 +286,19 @@ class FixtureDiffTest {
     }
 
     @Test
+    void resultDoesNotDependOnTheThreadCount() {
+        Path base = base(DType.BF16);
+        Path other = orthogonalized(base, "threads", unit(12), 1, false);
+        DiffReport one = CheckpointDiff.diff(new DiffRequest(base, other, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 1, DiffRequest.DEFAULT_ALIGNED));
+        DiffReport three = CheckpointDiff.diff(new DiffRequest(base, other, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 3, DiffRequest.DEFAULT_ALIGNED));
+        assertEquals(one.changed(), three.changed());
+        assertArrayEquals(one.recoveredDirection().unit(), three.recoveredDirection().unit());
+        assertEquals(one.verdict(), three.verdict());
+    }
+
+    @Test
     void resharedIdenticalCheckpointIsIdentical() {
         Path base = base(DType.BF16);
         Path sharded = FixtureCheckpoints.write(tmp.resolve("sharded"), FixtureArch.LLAMA, DType.BF16, 7, 3);
