@@ -286,6 +286,24 @@ class FixtureDiffTest {
     }
 
     @Test
+    void perLayerDirectionsAreComparedLayerByLayer() throws Exception {
+        Path base = base(DType.F32);
+        Map<String, TestCheckpoints.T> m = TestCheckpoints.read(base);
+        double[][] rows = {unit(51), unit(52)};
+        // The embedding uses layer 0's direction, as ablate does with a [layers, hidden] file.
+        WRITERS.forEach((n, isRows) -> m.put(n, m.get(n).with(editTensor(m.get(n), isRows,
+                n.startsWith("model.layers.1.") ? rows[1] : rows[0], 1, false))));
+        Path dir = tmp.resolve("per-layer.json");
+        Files.writeString(dir, "[" + java.util.Arrays.toString(rows[0]) + "," + java.util.Arrays.toString(rows[1]) + "]");
+        DiffReport d = diff(base, TestCheckpoints.write(tmp.resolve("per-layer"), m.values(), base), Optional.of(dir.toString()),
+                Optional.empty());
+        assertEquals(2, d.directionCosines().size());
+        for (DiffReport.ChangedTensor c : d.changed()) assertTrue(c.cosineWithDirection() > 0.99999, c.name());
+        assertFalse(d.deviating().isEmpty(), "two directions cannot both be the common one");
+        assertFalse(d.verdict().startsWith("rank-1 orthogonalization along one direction"), d.verdict());
+    }
+
+    @Test
     void resultDoesNotDependOnTheThreadCount() {
         Path base = base(DType.BF16);
         Path other = orthogonalized(base, "threads", unit(12), 1, false);
