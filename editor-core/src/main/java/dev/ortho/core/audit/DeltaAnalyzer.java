@@ -82,7 +82,10 @@ public final class DeltaAnalyzer {
             return y;
         };
         if (hv.count() > 0 && dim > 0) {
-            spectrum = SubspaceIteration.top(gram, dim, SUBSPACE, REPORTED, MAX_ROUNDS, () -> VALUE_SHARE * stats.sumD2);
+            // Eigenvalues need to be known to VALUE_SHARE of ||dW||^2, and no better than the mean eigenvalue that
+            // rounding alone can produce (bound2 / dim): below that they are noise that need not converge.
+            spectrum = SubspaceIteration.top(gram, dim, SUBSPACE, REPORTED, MAX_ROUNDS,
+                    () -> Math.max(VALUE_SHARE * stats.sumD2, stats.bound2 / dim));
         }
         if (stats.nonFinite > 0 || spectrum == null || stats.sumD2 == 0) {
             DeltaAnalysis a = new DeltaAnalysis(space, dim, hv.count(), stats.changed, Math.sqrt(stats.sumD2),

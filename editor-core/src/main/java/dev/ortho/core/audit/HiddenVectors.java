@@ -40,9 +40,9 @@ public record HiddenVectors(ProjectionLayout layout, int dim, long batch, long i
     /** Number of vectors. */
     public long count() { return batch * inner; }
 
-    /** Vectors per block: large enough for long contiguous runs, small enough to stay a few MiB. */
+    /** Vectors per block: about {@link #BLOCK_ELEMENTS} elements (64 write vectors at hidden 4096), at least one. */
     public int blockVectors() {
-        return (int) Math.max(1, Math.min(count(), Math.max(64, BLOCK_ELEMENTS / Math.max(1, dim))));
+        return (int) Math.max(1, Math.min(count(), BLOCK_ELEMENTS / Math.max(1, dim)));
     }
 
     /** Calls {@code visitor} for consecutive ranges of vectors of at most {@code max}, never crossing a matrix. */

@@ -68,8 +68,9 @@ public final class SubspaceIteration {
         for (int round = 1; ; round++) {
             double[] y = op.apply(x, k);
             double[] h = new double[k * k];
+            // H = X^T A X, symmetrized: A is symmetric, so x_a.(A x_b) and x_b.(A x_a) differ by rounding only.
             for (int a = 0; a < k; a++) {
-                for (int b = a; b < k; b++) {
+                for (int b = 0; b < k; b++) {
                     double s = 0;
                     for (int i = 0; i < dim; i++) s += x[i * k + a] * y[i * k + b];
                     h[a * k + b] = s;

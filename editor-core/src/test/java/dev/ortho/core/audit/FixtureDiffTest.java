@@ -155,6 +155,23 @@ class FixtureDiffTest {
     }
 
     @Test
+    void oneVectorOffItsNormBreaksNormPreservation() {
+        Path base = base(DType.F32);
+        Map<String, TestCheckpoints.T> m = TestCheckpoints.read(base);
+        double[] r = unit(11);
+        WRITERS.forEach((n, rows) -> m.put(n, m.get(n).with(editTensor(m.get(n), rows, r, 1, true))));
+        // A forgery of a norm-preserving edit: one column of o_proj scaled by 1 + 1e-5 (far above F32 rounding).
+        TestCheckpoints.T o = m.get(O0);
+        double[] w = o.values().clone();
+        for (int i = 0; i < H; i++) w[i * o.cols() + 3] *= 1 + 1e-5;
+        m.put(O0, o.with(w));
+        DiffReport d = diff(base, TestCheckpoints.write(tmp.resolve("forged"), m.values(), base));
+        assertFalse(d.normPreservingTensors().contains(O0), "a changed norm must not pass");
+        assertEquals(4, d.normPreservingTensors().size());
+        assertFalse(d.verdict().startsWith("norm-preserving"), d.verdict());
+    }
+
+    @Test
     void loraDeltaIsRank16AndNotAProjection() {
         Path base = base(DType.F32);
         Map<String, TestCheckpoints.T> m = TestCheckpoints.read(base);
@@ -266,6 +283,37 @@ class FixtureDiffTest {
         assertEquals(List.of(O0), d.deviating().stream().map(DiffReport.Deviation::name).toList());
         assertTrue(d.verdict().startsWith("changes to 5 of 5 residual writers (layers 0-1): 4 rank-1 projections along the common"
                 + " direction, 1 other (effective rank up to 1), 1 deviating from the common direction"), d.verdict());
+    }
+
+    @Test
+    void perLayerDirectionsAreComparedLayerByLayer() throws Exception {
+        Path base = base(DType.F32);
+        Map<String, TestCheckpoints.T> m = TestCheckpoints.read(base);
+        double[][] rows = {unit(51), unit(52)};
+        // The embedding uses layer 0's direction, as ablate does with a [layers, hidden] file.
+        WRITERS.forEach((n, isRows) -> m.put(n, m.get(n).with(editTensor(m.get(n), isRows,
+                n.startsWith("model.layers.1.") ? rows[1] : rows[0], 1, false))));
+        Path dir = tmp.resolve("per-layer.json");
+        Files.writeString(dir, "[" + java.util.Arrays.toString(rows[0]) + "," + java.util.Arrays.toString(rows[1]) + "]");
+        DiffReport d = diff(base, TestCheckpoints.write(tmp.resolve("per-layer"), m.values(), base), Optional.of(dir.toString()),
+                Optional.empty());
+        assertEquals(2, d.directionCosines().size());
+        for (DiffReport.ChangedTensor c : d.changed()) assertTrue(c.cosineWithDirection() > 0.99999, c.name());
+        assertFalse(d.deviating().isEmpty(), "two directions cannot both be the common one");
+        assertFalse(d.verdict().startsWith("rank-1 orthogonalization along one direction"), d.verdict());
+    }
+
+    @Test
+    void resultDoesNotDependOnTheThreadCount() {
+        Path base = base(DType.BF16);
+        Path other = orthogonalized(base, "threads", unit(12), 1, false);
+        DiffReport one = CheckpointDiff.diff(new DiffRequest(base, other, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 1, DiffRequest.DEFAULT_ALIGNED));
+        DiffReport three = CheckpointDiff.diff(new DiffRequest(base, other, Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), 3, DiffRequest.DEFAULT_ALIGNED));
+        assertEquals(one.changed(), three.changed());
+        assertArrayEquals(one.recoveredDirection().unit(), three.recoveredDirection().unit());
+        assertEquals(one.verdict(), three.verdict());
     }
 
     @Test
