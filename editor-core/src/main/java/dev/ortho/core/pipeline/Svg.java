@@ -1,4 +1,4 @@
-package dev.ortho.cli;
+package dev.ortho.core.pipeline;
 
 import java.util.List;
 import java.util.Locale;
