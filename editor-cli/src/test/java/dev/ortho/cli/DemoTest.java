@@ -38,7 +38,7 @@ class DemoTest {
         assertTrue(before >= 80, "the organism refuses most demo harmful prompts: " + before);
         assertTrue(harmlessBefore <= 20, "and few harmless ones: " + harmlessBefore);
         JsonNode rep = new ObjectMapper().readTree(tmp.resolve("demo/report.json").toFile());
-        assertEquals(24, rep.get("refusal").get("baseline / harmful").get("prompts").asInt());
+        assertEquals(24, ReportRates.find(rep, "baseline / harmful").get("prompts").asInt());
         assertTrue(rep.get("compare").get("max_abs_logit_diff_edited_vs_hook_harmful").asDouble() < 0.05);
         assertTrue(secs < 180, "demo took " + secs + " s");
         String html = java.nio.file.Files.readString(tmp.resolve("demo/report.html"));
