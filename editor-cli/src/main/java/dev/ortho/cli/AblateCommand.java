@@ -2,6 +2,8 @@ package dev.ortho.cli;
 
 import dev.ortho.core.edit.AblationRequest;
 import dev.ortho.core.edit.CheckpointEditor;
+import dev.ortho.core.edit.DirectionRequest;
+import dev.ortho.core.edit.LayerKernels;
 import dev.ortho.core.edit.EditOptions;
 import dev.ortho.core.edit.LayerSelection;
 import dev.ortho.core.edit.TiedPolicy;
@@ -31,8 +33,30 @@ final class AblateCommand implements Callable<Integer> {
     Path model;
 
     @Option(names = "--direction", required = true, paramLabel = "FILE[:TENSOR]",
-            description = "Direction: .safetensors (FILE:TENSOR), .npy, .pt or .json; [hidden] or per-layer [layers, hidden].")
-    String direction;
+            description = {"Direction: .safetensors (FILE:TENSOR), .npy, .pt or .json; [hidden] or per-layer [layers, hidden].",
+                    "Given k times: the span of the k directions is removed (orthonormalized in float64 in the order given)."})
+    List<String> directions;
+
+    @Option(names = "--direction-index", paramLabel = "LAYER[@POS]",
+            description = {"With a candidates file (ortho extract) as --direction: the candidate at a fractional layer,",
+                    "e.g. 12.4 (layers 12 and 13 normalized, mixed 0.6/0.4, renormalized) at position POS (default -1).",
+                    "Given once per --direction when several are given."})
+    List<String> directionIndices;
+
+    @Option(names = "--biproject", paramLabel = "CANDIDATES_FILE",
+            description = {"Per layer l, remove from each direction its component along the normalized harmless mean",
+                    "of layer l (position -1), read from the candidates file of ortho extract (harmless_means)."})
+    String biproject;
+
+    @Option(names = "--norm-preserving",
+            description = "Every edited write vector keeps its L2 norm: w' = |w| u/|u| with u the projected w (biases excepted).")
+    boolean normPreserving;
+
+    @Option(names = "--layer-kernel", paramLabel = "SPEC|FILE",
+            description = {"Per-component strength over layers: attn=PEAK:MAX:MIN:DIST,mlp=PEAK:MAX:MIN:DIST (weight MAX at",
+                    "layer PEAK, falling linearly to MIN at distance DIST, 0 beyond; times --alpha), or a JSON file",
+                    "{\"attn\": {\"peak\":..,\"max\":..,\"min\":..,\"distance\":..}, \"mlp\": {...}}. A component without one gets --alpha."})
+    String layerKernel;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
     Path out;
@@ -92,8 +116,10 @@ final class AblateCommand implements Callable<Integer> {
         }
         if (!hash.equals("sha256") && !hash.equals("none")) throw new InvalidInputException("--hash must be sha256 or none, got '" + hash + "'");
         EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
-                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"));
-        AblationRequest req = new AblationRequest(model, direction, out, force, options, archOptions.arch(),
+                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"),
+                normPreserving, layerKernel == null ? null : LayerKernels.parse(layerKernel));
+        DirectionRequest request = new DirectionRequest(directions, directionIndices, biproject);
+        AblationRequest req = new AblationRequest(model, request, out, force, options, archOptions.arch(),
                 archOptions.archSpec(), commandLine(),
                 java.util.Optional.ofNullable(shardGroup).map(dev.ortho.core.edit.ShardGroup::parse));
         long t0 = System.nanoTime();
@@ -115,6 +141,9 @@ final class AblateCommand implements Callable<Integer> {
             s.put("max_leftover", worst);
             s.put("untied", result.plan().untied());
             s.put("approximate", result.plan().approximate());
+            s.put("direction_count", result.manifest().parameters().directionCount());
+            s.put("norm_preserving", result.manifest().parameters().normPreserving());
+            s.put("biproject", result.manifest().parameters().biproject());
             s.put("warnings", result.manifest().warnings());
             Json.print(o, s);
         } else {
@@ -122,6 +151,11 @@ final class AblateCommand implements Callable<Integer> {
                     result.plan().all().size() - edits.size(), Units.bytes(bytes), secs, Units.bytes((long) (bytes / Math.max(secs, 1e-9))),
                     result.manifest().parameters().arithmetic(), options.threads());
             o.printf("Max |r·W'| left after rounding: %.3e%n", worst);
+            var p = result.manifest().parameters();
+            if (p.directionCount() > 1 || p.normPreserving() || p.biproject() || p.layerKernels() != null) {
+                o.printf("Variant: %d direction(s)%s%s%s%n", p.directionCount(), p.normPreserving() ? ", norm-preserving" : "",
+                        p.biproject() ? ", biprojected" : "", p.layerKernels() != null ? ", layer kernels " + p.layerKernels().keySet() : "");
+            }
             if (result.plan().untied()) o.println("Tied head untied: lm_head.weight holds the original embedding; tie_word_embeddings=false");
             if (result.plan().approximate()) o.println("APPROXIMATE: post-norm writers edited (--allow-approximate); not equivalent to ablation");
             o.printf("Wrote %s (manifest: %s)%n", result.out(), result.out().resolve("ortho-manifest.json"));

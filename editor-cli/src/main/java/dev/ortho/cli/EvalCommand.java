@@ -59,7 +59,7 @@ final class EvalCommand implements Callable<Integer> {
         prompts.check();
         List<String> instructions = PromptOptions.limit(prompts.read(promptsFile), n);
         RefusalJudge judge = substrings == null || substrings.isEmpty() ? RefusalJudge.paper() : new RefusalJudge(substrings);
-        String condition = intervention.ablate != null ? "ablation" : intervention.add != null
+        String condition = intervention.ablating() ? "ablation" : intervention.add != null
                 ? String.format(Locale.ROOT, "actadd %+.2f @ layer %d", intervention.coef, intervention.layer) : "baseline";
         long t0 = System.nanoTime();
         RefusalEvaluation e;

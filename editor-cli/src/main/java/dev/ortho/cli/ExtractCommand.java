@@ -80,7 +80,7 @@ final class ExtractCommand implements Callable<Integer> {
             meta.put("harmful_sha256", ReportFiles.sha256(harmful));
             meta.put("harmless_sha256", ReportFiles.sha256(harmless));
             Path file = out.resolve("candidates.safetensors");
-            CandidatesFile.write(file, c, meta);
+            CandidatesFile.write(file, c, e.harmlessMeans(), meta);
             report.put("candidates", file.toString());
             report.put("positions", c.positions());
             report.put("layers", c.layers());

@@ -8,7 +8,7 @@ import java.util.Optional;
  * One {@code ortho ablate}.
  *
  * @param model         input checkpoint directory (or a single .safetensors file)
- * @param direction     {@code FILE[:TENSOR]}
+ * @param directions    the direction(s), index and biprojection
  * @param out           output directory; must not exist unless {@code force}
  * @param force         replace an existing output directory
  * @param options       edit parameters
@@ -18,9 +18,16 @@ import java.util.Optional;
  * @param shardGroup    edit only this group's shards, as one part of a scaled-out run ({@code out}
  *                      is then the shared location the part directory goes into)
  */
-public record AblationRequest(Path model, String direction, Path out, boolean force, EditOptions options,
+public record AblationRequest(Path model, DirectionRequest directions, Path out, boolean force, EditOptions options,
                               Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine,
                               Optional<ShardGroup> shardGroup) {
+
+    /** One plain direction {@code FILE[:TENSOR]}. */
+    public AblationRequest(Path model, String direction, Path out, boolean force, EditOptions options,
+                           Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine,
+                           Optional<ShardGroup> shardGroup) {
+        this(model, DirectionRequest.of(direction), out, force, options, arch, archSpecFile, commandLine, shardGroup);
+    }
 
     public AblationRequest(Path model, String direction, Path out, boolean force, EditOptions options,
                            Optional<String> arch, Optional<Path> archSpecFile, List<String> commandLine) {

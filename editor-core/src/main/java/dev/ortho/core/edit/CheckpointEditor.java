@@ -1,12 +1,9 @@
 package dev.ortho.core.edit;
 
-import dev.ortho.core.direction.DirectionFiles;
-import dev.ortho.core.direction.RawTensor;
-import dev.ortho.core.direction.RefusalDirection;
-import dev.ortho.core.provenance.DirectionRecord;
 import dev.ortho.core.provenance.EditParameters;
 import dev.ortho.core.provenance.EditedTensor;
 import dev.ortho.core.provenance.FileDigest;
+import dev.ortho.core.provenance.LayerKernelRecord;
 import dev.ortho.core.provenance.Manifest;
 import dev.ortho.core.provenance.ManifestJson;
 import dev.ortho.core.provenance.PartInfo;
@@ -28,7 +25,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,14 +45,11 @@ public final class CheckpointEditor {
     public static Result ablate(AblationRequest req, ProgressListener progress) {
         try (LoadedModel model = LoadedModel.open(req.model(), req.arch(), req.archSpecFile())) {
             ModelConfig config = model.config();
-            String[] fileAndTensor = DirectionFiles.splitSpec(req.direction());
-            RawTensor raw = DirectionFiles.read(req.direction());
-            RefusalDirection direction = RefusalDirection.of(raw, config.hiddenSize(), config.numLayers());
+            DirectionResolver.Resolved directions = DirectionResolver.resolve(req.directions(), config.hiddenSize(), config.numLayers());
             EditOptions options = req.options();
+            EditRecipe recipe = options.recipe(directions.basis());
             EditPlan plan = EditPlanner.plan(model.spec(), model.facts(), model.sourceTensors(),
-                    t -> model.shard(t.file()).data(t.info()),
-                    layer -> layer < 0 ? direction.forEmbedding() : direction.forLayer(layer),
-                    direction.perLayer(), options);
+                    t -> model.shard(t.file()).data(t.info()), recipe, options);
             for (String w : plan.warnings()) LOG.warn(w);
 
             // A part of a scaled-out run edits only its group's shards, into its own part directory.
@@ -115,8 +108,8 @@ public final class CheckpointEditor {
                 }
                 Manifest manifest = new Manifest(Manifest.FORMAT, ToolInfo.current(),
                         Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), req.commandLine(),
-                        groups == null ? "ablate" : "ablate-part", inputs, directionRecord(fileAndTensor, raw, direction),
-                        parameters(model, plan, options, kernel), written.edits(), outputs, plan.warnings(), part);
+                        groups == null ? "ablate" : "ablate-part", inputs, directions.record(),
+                        parameters(model, plan, options, kernel, recipe, req.directions()), written.edits(), outputs, plan.warnings(), part);
                 writer.writeFile(Manifest.FILE_NAME, ManifestJson.toBytes(manifest));
                 writer.commit();
                 return new Result(out, manifest, plan);
@@ -181,14 +174,14 @@ public final class CheckpointEditor {
                             // Mapped for this tensor only: unmapping afterwards keeps resident memory bounded.
                             try (Arena tensorArena = Arena.ofShared()) {
                                 MemorySegment src = in.mapTensor(t.source(), tensorArena);
-                                ProjectionStats stats = kernel.project(src, t.source().dtype(), t.source().shapeArray(),
-                                        t.layout(), t.direction(), options.alpha(), chunk -> {
-                                            pipe.emit(chunk);
-                                            progress.advanced(chunk.byteSize());
-                                        });
+                                ProjectionStats stats = project(kernel, src, t, chunk -> {
+                                    pipe.emit(chunk);
+                                    progress.advanced(chunk.byteSize());
+                                });
                                 edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
                                         t.source().dtype().name(), t.source().shape(), t.layout().name(),
-                                        stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover()));
+                                        stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover(),
+                                        t.alpha(), t.basisLayer()));
                             }
                         }
                     }
@@ -225,22 +218,29 @@ public final class CheckpointEditor {
         return new FileDigest(path, bytes.length, Sha256Hex.of(Sha256Hex.newDigest().digest(bytes)));
     }
 
-    private static DirectionRecord directionRecord(String[] fileAndTensor, RawTensor raw, RefusalDirection d) {
-        String sha;
-        try {
-            sha = Sha256Hex.of(Sha256Hex.newDigest().digest(Files.readAllBytes(Path.of(fileAndTensor[0]))));
-        } catch (IOException e) {
-            throw new OrthoIoException(Path.of(fileAndTensor[0]), "cannot hash the direction file", e);
-        }
-        return new DirectionRecord(fileAndTensor[0], fileAndTensor[1], sha, raw.storedDtype().name(),
-                Arrays.stream(raw.shape()).boxed().toList(), d.perLayer(),
-                Arrays.stream(d.originalNorms()).boxed().toList(), d.renormalized(), List.of(d.unitPerLayer()));
+    /**
+     * The one place a planned tensor's bytes are computed: {@code ortho ablate} and the runtime's
+     * weight-level intervention ({@link EditedWeights}) both call it, so they give the same bytes.
+     */
+    static ProjectionStats project(ProjectionKernel kernel, MemorySegment src, PlannedTensor t, TensorSink sink) {
+        return kernel.project(src, t.source().dtype(), t.source().shapeArray(), t.layout(), t.basis(), t.alpha(),
+                t.normPreserving(), sink);
     }
 
-    private static EditParameters parameters(LoadedModel model, EditPlan plan, EditOptions o, ProjectionKernel kernel) {
+    private static EditParameters parameters(LoadedModel model, EditPlan plan, EditOptions o, ProjectionKernel kernel,
+                                             EditRecipe recipe, DirectionRequest directions) {
         List<String> components = EditOptions.ALL_COMPONENTS.stream().filter(o.components()::contains).toList();
         return new EditParameters(model.spec().name(), o.alpha(), o.layers().text(), components,
                 o.tiedPolicy().cliName(), plan.tied(), plan.untied(), o.allowApproximate(), plan.approximate(),
-                o.threads(), kernel.arithmetic(), o.hash() ? "sha256" : "none");
+                o.threads(), kernel.arithmetic(), o.hash() ? "sha256" : "none", recipe.normPreserving(),
+                directions.biproject() != null, kernelRecord(recipe.kernels()), recipe.basis().k());
+    }
+
+    static Map<String, LayerKernelRecord> kernelRecord(LayerKernels k) {
+        if (k == null) return null;
+        Map<String, LayerKernelRecord> m = new LinkedHashMap<>();
+        if (k.attn() != null) m.put("attn", new LayerKernelRecord(k.attn().peak(), k.attn().max(), k.attn().min(), k.attn().distance()));
+        if (k.mlp() != null) m.put("mlp", new LayerKernelRecord(k.mlp().peak(), k.mlp().max(), k.mlp().min(), k.mlp().distance()));
+        return m;
     }
 }

@@ -17,9 +17,17 @@ import java.util.Set;
  * @param threads          kernel threads
  * @param hash             SHA-256 of every input and output file in the manifest (off: faster, but
  *                         {@code ortho verify} can then not check file hashes)
+ * @param normPreserving   {@code --norm-preserving}: every edited write vector keeps its L2 norm
+ * @param kernels          {@code --layer-kernel}: per-component strength over layers, or null
  */
 public record EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
-                          boolean allowApproximate, int threads, boolean hash) {
+                          boolean allowApproximate, int threads, boolean hash, boolean normPreserving,
+                          LayerKernels kernels) {
+
+    public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
+                       boolean allowApproximate, int threads, boolean hash) {
+        this(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, false, null);
+    }
 
     public EditOptions(double alpha, LayerSelection layers, Set<String> components, TiedPolicy tiedPolicy,
                        boolean allowApproximate, int threads) {
@@ -46,7 +54,17 @@ public record EditOptions(double alpha, LayerSelection layers, Set<String> compo
     }
 
     public EditOptions withThreads(int t) {
-        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash);
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, t, hash, normPreserving, kernels);
+    }
+
+    /** The same options with the edit variants set. */
+    public EditOptions withVariants(boolean normPreserving, LayerKernels kernels) {
+        return new EditOptions(alpha, layers, components, tiedPolicy, allowApproximate, threads, hash, normPreserving, kernels);
+    }
+
+    /** The recipe these options describe, with {@code basis} as the directions. */
+    public EditRecipe recipe(EditBasis basis) {
+        return new EditRecipe(basis, alpha, kernels, normPreserving, layers, components);
     }
 
     public static Set<String> parseComponents(String text) {

@@ -42,6 +42,28 @@ public final class EditPlanner {
     public static EditPlan plan(ArchSpec spec, ModelFacts model, List<SourceTensor> tensors,
                                 Function<SourceTensor, MemorySegment> bytesOf, DirectionSource direction,
                                 boolean perLayerDirection, EditOptions options) {
+        EditBasis basis;
+        if (perLayerDirection) {
+            List<List<double[]>> rows = new ArrayList<>();
+            for (int l = 0; l < model.numLayers(); l++) rows.add(List.of(direction.forLayer(l)));
+            basis = new EditBasis(model.hidden(), rows);
+        } else {
+            basis = EditBasis.single(direction.forLayer(-1));
+        }
+        return plan(spec, model, tensors, bytesOf, options.recipe(basis), options);
+    }
+
+    /**
+     * Plans the edit of {@code recipe}; {@code options} supply what concerns writing (tied policy,
+     * approximation, threads). Every EDIT tensor carries its basis, α_t and basis layer.
+     */
+    public static EditPlan plan(ArchSpec spec, ModelFacts model, List<SourceTensor> tensors,
+                                Function<SourceTensor, MemorySegment> bytesOf, EditRecipe recipe, EditOptions options) {
+        boolean perLayerDirection = recipe.basis().isPerLayer();
+        if (perLayerDirection && recipe.basis().perLayer().size() != model.numLayers()) {
+            throw new InvalidInputException(model.checkpoint(), null, "the per-layer direction has "
+                    + recipe.basis().perLayer().size() + " layers but the model has " + model.numLayers());
+        }
         options.layers().requireWithin(model.numLayers());
         List<String> warnings = new ArrayList<>();
 
@@ -82,8 +104,11 @@ public final class EditPlanner {
                 }
                 approximate = true;
             }
-            double[] r = direction.forLayer(role.layer() < 0 ? -1 : role.layer());
-            shard.add(new PlannedTensor(t.file(), info, info.name(), role, PlannedTensor.Action.EDIT, layout, r));
+            int layer = role.layer() < 0 ? -1 : role.layer();
+            List<double[]> q = recipe.basis().forLayer(layer);
+            shard.add(new PlannedTensor(t.file(), info, info.name(), role, PlannedTensor.Action.EDIT, layout, q.getFirst(),
+                    q, recipe.alphaFor(role.role(), info.name(), layer), recipe.basis().basisLayer(layer),
+                    recipe.normPreservingFor(role.role())));
         }
         if (approximate) {
             warnings.add("approximate edit: '" + spec.name() + "' has post-norm writers; the edited model is not"

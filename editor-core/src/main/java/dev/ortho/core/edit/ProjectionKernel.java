@@ -82,6 +82,32 @@ public final class ProjectionKernel implements AutoCloseable {
         };
     }
 
+    /**
+     * Writes the edit of EDIT-MATH.md to the sink: for every write vector v, with coefficients
+     * c_j = q_j·v of the original v, u = v − Σ_j (α·c_j) q_j (subtracted in basis order) and, when
+     * {@code normPreserving}, v' = (‖v‖/‖u‖)·u (u where ‖u‖ = 0). With one vector and no norm
+     * preservation this is exactly {@link #project(MemorySegment, DType, long[], ProjectionLayout, double[], double, TensorSink)}.
+     *
+     * @param basis orthonormal vectors q_1..q_k, each of the hidden length (not re-orthonormalized here)
+     * @return stats whose leftover is the max over the basis vectors of |q_j·w'|
+     */
+    public ProjectionStats project(MemorySegment in, DType dtype, long[] shape, ProjectionLayout layout,
+                                   List<double[]> basis, double alpha, boolean normPreserving, TensorSink sink) {
+        if (basis.isEmpty()) throw new IllegalArgumentException("the basis is empty");
+        if (basis.size() == 1 && !normPreserving) return project(in, dtype, shape, layout, basis.getFirst(), alpha, sink);
+        ElementCodec codec = ElementCodec.of(dtype, ops);
+        long elements = 1;
+        for (long d : shape) elements = Math.multiplyExact(elements, d);
+        if (in.byteSize() != elements * dtype.byteSize()) {
+            throw new IllegalArgumentException("input has " + in.byteSize() + " bytes, shape needs " + elements * dtype.byteSize());
+        }
+        double[][] q = basis.toArray(double[][]::new);
+        return switch (layout) {
+            case ROWS -> SpanProjection.rows(this, in, codec, dtype, shape, q, alpha, normPreserving, sink);
+            case COLUMNS -> SpanProjection.columns(this, in, codec, dtype, shape, q, alpha, normPreserving, sink);
+        };
+    }
+
     // ---------------------------------------------------------------- rows: hidden is the last dim
 
     private ProjectionStats projectRows(MemorySegment in, ElementCodec codec, DType dtype, long[] shape,
@@ -230,11 +256,13 @@ public final class ProjectionKernel implements AutoCloseable {
 
     // ------------------------------------------------------------------------------- plumbing
 
-    private interface RangeTask { void run(int from, int to); }
+    interface RangeTask { void run(int from, int to); }
 
     private interface ColumnTask { void run(ColumnRange range); }
 
-    private void runParallel(int count, RangeTask task) {
+    VectorOps ops() { return ops; }
+
+    void runParallel(int count, RangeTask task) {
         if (pool == null || count < 2) {
             task.run(0, count);
             return;
@@ -259,6 +287,17 @@ public final class ProjectionKernel implements AutoCloseable {
         invokeAll(jobs);
     }
 
+    /** Runs {@code task} once per item, items shared among the pool (each item whole on one thread). */
+    <T> void forEach(List<T> items, java.util.function.Consumer<T> task) {
+        if (pool == null || items.size() < 2) {
+            for (T item : items) task.accept(item);
+            return;
+        }
+        List<Callable<Void>> jobs = new ArrayList<>(items.size());
+        for (T item : items) jobs.add(() -> { task.accept(item); return null; });
+        invokeAll(jobs);
+    }
+
     private void invokeAll(List<Callable<Void>> jobs) {
         try {
             for (Future<Void> f : pool.invokeAll(jobs)) f.get();
@@ -273,12 +312,12 @@ public final class ProjectionKernel implements AutoCloseable {
         }
     }
 
-    private MemorySegment chunkBuffer(long bytes) {
+    MemorySegment chunkBuffer(long bytes) {
         if (chunk.byteSize() < bytes) chunk = arena.allocate(Math.max(bytes, Math.min(CHUNK_BYTES, bytes * 2)), 64);
         return chunk;
     }
 
-    private static void requireLength(double[] r, int hidden, String which) {
+    static void requireLength(double[] r, int hidden, String which) {
         if (r.length != hidden) {
             throw new IllegalArgumentException("direction has length " + r.length + " but the tensor's "
                     + which + " dimension (hidden) is " + hidden);

@@ -23,9 +23,17 @@ public final class CandidatesFile {
 
     public static final String TENSOR = "mean_diffs";
 
+    /** The harmless mean ν [n_eoi, L, hidden], F64, which {@code ortho ablate --biproject} reads. */
+    public static final String HARMLESS_MEANS = "harmless_means";
+
     private CandidatesFile() {}
 
     public static void write(Path file, CandidateDirections c, Map<String, String> metadata) {
+        write(file, c, null, metadata);
+    }
+
+    /** @param harmlessMeans ν in the layout of {@code mean_diffs}, written as {@link #HARMLESS_MEANS}; null: not written */
+    public static void write(Path file, CandidateDirections c, double[] harmlessMeans, Map<String, String> metadata) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("mean_diffs_layout", "[n_eoi (positions -n_eoi..-1), num_layers, d_model]");
         meta.put("site", "resid_pre (input of decoder block l)");
@@ -37,8 +45,11 @@ public final class CandidatesFile {
         } catch (IOException e) {
             throw new OrthoIoException(file, "cannot create a temporary file beside the output", e);
         }
-        Float64TensorFile.write(file, meta, List.of(new Float64TensorFile.Tensor(TENSOR,
-                new long[]{c.positions(), c.layers(), c.hidden()}, c.values())), "candidates file");
+        long[] shape = {c.positions(), c.layers(), c.hidden()};
+        List<Float64TensorFile.Tensor> tensors = new java.util.ArrayList<>();
+        tensors.add(new Float64TensorFile.Tensor(TENSOR, shape, c.values()));
+        if (harmlessMeans != null) tensors.add(new Float64TensorFile.Tensor(HARMLESS_MEANS, shape, harmlessMeans));
+        Float64TensorFile.write(file, meta, tensors, "candidates file");
     }
 
     /** Reads {@code mean_diffs} from a file written by {@link #write} or by {@code ortho select} / the paper's layout. */

@@ -57,7 +57,7 @@ public final class DirectionExtractor {
             throw new InvalidInputException("no harmless training prompt has a negative baseline refusal score");
         LOG.info("difference in means over {} harmful and {} harmless prompts (of {} and {})", keptH.size(), keptL.size(),
                 harmful.size(), harmless.size());
-        return new Extraction(md.candidates(), hs, ls, toArray(keptH), toArray(keptL));
+        return new Extraction(md.candidates(), hs, ls, toArray(keptH), toArray(keptL), md.harmless().mean());
     }
 
     private List<Integer> accumulate(List<int[]> prompts, ActivationMeans means, double[] scores, boolean harmful,

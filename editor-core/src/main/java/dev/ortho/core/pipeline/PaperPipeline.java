@@ -70,7 +70,7 @@ public final class PaperPipeline {
 
             long t = System.nanoTime();
             Extraction x = new DirectionExtractor(s, refusal, plan.filter()).extract(harmfulTrain, harmlessTrain, progress);
-            CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), new LinkedHashMap<>());
+            CandidatesFile.write(plan.out().resolve("candidates.safetensors"), x.candidates(), x.harmlessMeans(), new LinkedHashMap<>());
             lap("extract", t);
 
             t = System.nanoTime();

@@ -13,20 +13,57 @@ public sealed interface Intervention {
     record None() implements Intervention {}
 
     /**
-     * Directional ablation {@code x ← x − (x·r̂) r̂} on every layer input, every attention output and
-     * every MLP output. {@code directions} holds one direction for all layers or one per layer; each
-     * is normalized to unit length (a direction already unit to 1e-6 is used as given, bit for bit).
+     * Directional ablation of a span: {@code x ← x − a·Q Qᵀ x} on every layer input, every attention output
+     * and every MLP output, with Q the layer's basis and a the site's strength.
      *
+     * <p>Each basis holds k &gt;= 1 directions. One direction is normalized to unit length (a direction
+     * already unit to 1e-6 is used as given, bit for bit); k &gt; 1 are orthonormalized in float64 by
+     * modified Gram-Schmidt in the order given ({@link dev.ortho.core.edit.EditBasis#orthonormalize}), as
+     * {@code ortho ablate} does.
+     *
+     * @param bases          one basis for all layers or one per layer
+     * @param alphas         strength per [layer][site], sites 0 = layer input, 1 = attention output,
+     *                       2 = MLP output; null: 1 everywhere (the paper's ablation). A recipe's
+     *                       table ({@link dev.ortho.core.edit.EditRecipe#activationAlphas}) is the activation
+     *                       equivalent of its weight edit: layer kernels become per-site strengths.
      * @param afterPostNorms Gemma2-style blocks: ablate after the post-attention / post-feedforward
      *                       norms (what is really added to the residual) instead of the module
      *                       outputs; ignored by architectures without such norms
      */
-    record Ablate(List<float[]> directions, boolean afterPostNorms) implements Intervention {
+    record Ablate(List<List<float[]>> bases, double[][] alphas, boolean afterPostNorms) implements Intervention {
         public Ablate {
-            if (directions.isEmpty()) throw RuntimeFailure.badRequest("ablation needs at least one direction");
-            directions = List.copyOf(directions);
+            if (bases.isEmpty()) throw RuntimeFailure.badRequest("ablation needs at least one direction");
+            int k = bases.getFirst().size();
+            for (List<float[]> b : bases) {
+                if (b.isEmpty() || b.size() != k) throw RuntimeFailure.badRequest("every layer's ablation needs the same number of directions (k >= 1)");
+            }
+            bases = bases.stream().map(List::copyOf).toList();
+            if (alphas != null) {
+                double[][] copy = new double[alphas.length][];
+                for (int l = 0; l < alphas.length; l++) {
+                    if (alphas[l].length != 3) throw RuntimeFailure.badRequest("ablation strengths need 3 sites per layer");
+                    copy[l] = alphas[l].clone();
+                }
+                alphas = copy;
+            }
         }
+
+        /** One direction per entry (one for all layers, or one per layer), strength 1: the paper's ablation. */
+        public Ablate(List<float[]> directions, boolean afterPostNorms) {
+            this(directions.stream().map(List::of).toList(), null, afterPostNorms);
+        }
+
+        /** Number of directions per layer. */
+        public int k() { return bases.getFirst().size(); }
     }
+
+    /**
+     * A weight-level intervention: the recipe's writer tensors are edited in memory exactly as
+     * {@code ortho ablate} edits them (same planner and kernel, stored dtype) and fed to the graph in
+     * place of the checkpoint's. Needed for norm preservation, which no activation hook reproduces;
+     * needs {@link WeightBinding#FEED}. The runtime computes the edited tensors once per recipe instance.
+     */
+    record WeightEdit(dev.ortho.core.edit.EditRecipe recipe) implements Intervention {}
 
     /** Activation addition: {@code coef · r} added to the input of layer {@code layer} at every position. */
     record ActAdd(float[] direction, int layer, double coef) implements Intervention {}
@@ -70,6 +107,25 @@ public sealed interface Intervention {
     static Intervention none() { return new None(); }
 
     static Intervention ablate(float[] direction) { return new Ablate(List.of(direction), false); }
+
+    /**
+     * The runtime equivalent of {@code ortho ablate} with {@code recipe}: a weight-level edit when it
+     * preserves norms, else the activation ablation of its bases at its per-site strengths.
+     */
+    static Intervention of(dev.ortho.core.edit.EditRecipe recipe, int numLayers) {
+        if (recipe.normPreserving()) return new WeightEdit(recipe);
+        List<List<float[]>> bases = new java.util.ArrayList<>();
+        for (List<double[]> q : recipe.basis().perLayer()) {
+            List<float[]> f = new java.util.ArrayList<>();
+            for (double[] v : q) {
+                float[] x = new float[v.length];
+                for (int i = 0; i < v.length; i++) x[i] = (float) v[i];
+                f.add(x);
+            }
+            bases.add(f);
+        }
+        return new Ablate(bases, recipe.activationAlphas(numLayers), false);
+    }
 
     static Intervention actAdd(float[] direction, int layer, double coef) { return new ActAdd(direction, layer, coef); }
 

@@ -43,7 +43,8 @@ final class ModelGraph {
     private String slidingBias; // same, with the sliding window
     private String cos, sin;    // [B,1,T,rotaryDim]
     private String positions;   // [B,T] int64
-    private String ablateDirs;
+    private String ablateDirs;            // [layers, k, h]: each layer's orthonormal basis
+    private String ablateAlpha;           // [layers, 3]: strength at the layer input, attention output, MLP output
     private String seqAblate;             // [B,1,h]: per-row unit directions, zero rows ablate nothing
     private String seqAdd;                // [layers,B,h]: per-row vectors added at each layer input
     private final List<String> outputs = new ArrayList<>();
@@ -72,7 +73,8 @@ final class ModelGraph {
         bt = g.shape(ids);
         masksAndPositions(ids, mask);
         if (spec.intervention() == GraphSpec.Kind.ABLATE || spec.intervention() == GraphSpec.Kind.ABLATE_POSTNORM) {
-            ablateDirs = g.input("ablate_dirs", FLOAT, (long) layers, (long) hidden);
+            ablateDirs = g.input("ablate_dirs", FLOAT, (long) layers, "k", (long) hidden);
+            ablateAlpha = g.input("ablate_alpha", FLOAT, (long) layers, 3L);
         }
         String actAdd = spec.intervention() == GraphSpec.Kind.ACTADD ? g.input("actadd_vec", FLOAT, (long) hidden) : null;
         if (spec.intervention() == GraphSpec.Kind.PER_SEQUENCE) perSequenceInputs();
@@ -82,7 +84,7 @@ final class ModelGraph {
             if (spec.captureResiduals()) capture("resid_" + l, x);
             if (actAdd != null && l == spec.actAddLayer()) x = g.add(x, actAdd);
             if (seqAdd != null) x = addPerSequence(x, l);
-            x = ablate(x, l);
+            x = ablate(x, l, INPUT);
             x = switch (f.kind()) {
                 case DECODER -> decoderLayer(x, l);
                 case GPT2 -> gpt2Layer(x, l);
@@ -278,20 +280,28 @@ final class ModelGraph {
 
     // ---- interventions --------------------------------------------------------------------------
 
-    /** x − (x·r̂) r̂ with the layer's direction (or each row's own), when the graph ablates; else x. */
-    private String ablate(String x, int layer) {
+    /** Ablation sites, the columns of {@code ablate_alpha}. */
+    private static final int INPUT = 0, ATTN = 1, MLP = 2;
+
+    /**
+     * x − a·(x Qᵀ) Q with the layer's basis Q [k,h] and the site's strength a (or each row's own
+     * direction), when the graph ablates; else x. With k = 1 the products are the former x·r̂ᵀ and
+     * (·) r̂, and a = 1 multiplies exactly, so the paper's ablation gives the same numbers as before.
+     */
+    private String ablate(String x, int layer, int site) {
         if (seqAblate != null) return ablatePerSequence(x);
         if (ablateDirs == null) return x;
-        String row = g.gather(ablateDirs, g.longs(layer), 0);     // [1,h]
-        String col = g.transpose(row, 1, 0);                         // [h,1]
-        return g.sub(x, g.matmul(g.matmul(x, col), row));
+        String q = g.gather(ablateDirs, g.scalarLong(layer), 0);   // [k,h]
+        String qt = g.transpose(q, 1, 0);                             // [h,k]
+        String a = g.gather(g.gather(ablateAlpha, g.scalarLong(layer), 0), g.scalarLong(site), 0);   // scalar
+        return g.sub(x, g.mul(g.matmul(g.matmul(x, qt), q), a));
     }
 
     /** Per-sequence ablation acts where {@link GraphSpec.Kind#ABLATE} does (module outputs). */
-    private String ablateIf(String x, int layer, GraphSpec.Kind kind) {
+    private String ablateIf(String x, int layer, int site, GraphSpec.Kind kind) {
         boolean here = spec.intervention() == kind
                 || (kind == GraphSpec.Kind.ABLATE && spec.intervention() == GraphSpec.Kind.PER_SEQUENCE);
-        return here ? ablate(x, layer) : x;
+        return here ? ablate(x, layer, site) : x;
     }
 
     /**
@@ -328,15 +338,15 @@ final class ModelGraph {
     private String decoderLayer(String x, int l) {
         String p = "model.layers." + l + ".";
         String a = decoderAttention(rmsNorm(x, p + "input_layernorm.weight"), l);
-        a = ablateIf(a, l, GraphSpec.Kind.ABLATE);
+        a = ablateIf(a, l, ATTN, GraphSpec.Kind.ABLATE);
         if (f.sandwichNorms()) {
-            a = ablateIf(rmsNorm(a, p + "post_attention_layernorm.weight"), l, GraphSpec.Kind.ABLATE_POSTNORM);
+            a = ablateIf(rmsNorm(a, p + "post_attention_layernorm.weight"), l, ATTN, GraphSpec.Kind.ABLATE_POSTNORM);
         }
         x = g.add(x, a);
         String h = rmsNorm(x, p + (f.sandwichNorms() ? "pre_feedforward_layernorm.weight" : "post_attention_layernorm.weight"));
-        String m = ablateIf(decoderMlp(h, l), l, GraphSpec.Kind.ABLATE);
+        String m = ablateIf(decoderMlp(h, l), l, MLP, GraphSpec.Kind.ABLATE);
         if (f.sandwichNorms()) {
-            m = ablateIf(rmsNorm(m, p + "post_feedforward_layernorm.weight"), l, GraphSpec.Kind.ABLATE_POSTNORM);
+            m = ablateIf(rmsNorm(m, p + "post_feedforward_layernorm.weight"), l, MLP, GraphSpec.Kind.ABLATE_POSTNORM);
         }
         return g.add(x, m);
     }
@@ -352,11 +362,11 @@ final class ModelGraph {
         if (c.raw().path("scale_attn_by_inverse_layer_idx").asBoolean(false)) scale /= (l + 1);
         String att = attend(g.transpose(q, 0, 2, 1, 3), g.transpose(k, 0, 2, 1, 3), g.transpose(v, 0, 2, 1, 3), l,
                 scale, fullBias);
-        String a = ablate(conv1d(att, p + "attn.c_proj.weight", p + "attn.c_proj.bias"), l);
+        String a = ablate(conv1d(att, p + "attn.c_proj.weight", p + "attn.c_proj.bias"), l, ATTN);
         x = g.add(a, x);
         h = layerNorm(x, p + "ln_2");
         String m = Activations.apply(g, f.activation(c, dir), conv1d(h, p + "mlp.c_fc.weight", p + "mlp.c_fc.bias"));
-        m = ablate(conv1d(m, p + "mlp.c_proj.weight", p + "mlp.c_proj.bias"), l);
+        m = ablate(conv1d(m, p + "mlp.c_proj.weight", p + "mlp.c_proj.bias"), l, MLP);
         return g.add(x, m);
     }
 
@@ -370,15 +380,15 @@ final class ModelGraph {
         String k = g.transpose(g.slice(qkv4, -1, headDim, 2L * headDim), 0, 2, 1, 3);
         String v = g.transpose(g.slice(qkv4, -1, 2L * headDim, 3L * headDim), 0, 2, 1, 3);
         String att = attend(applyRotary(q), applyRotary(k), v, l, 1.0 / Math.sqrt(headDim), fullBias);
-        String a = ablate(linear(att, p + "attention.dense.weight", p + "attention.dense.bias"), l);
+        String a = ablate(linear(att, p + "attention.dense.weight", p + "attention.dense.bias"), l, ATTN);
         String act = f.activation(c, dir);
         if (c.useParallelResidual()) {
             String m = neoxMlp(layerNorm(x, p + "post_attention_layernorm"), p, act);
-            m = ablate(m, l);
+            m = ablate(m, l, MLP);
             return g.add(g.add(m, a), x);
         }
         x = g.add(a, x);
-        String m = ablate(neoxMlp(layerNorm(x, p + "post_attention_layernorm"), p, act), l);
+        String m = ablate(neoxMlp(layerNorm(x, p + "post_attention_layernorm"), p, act), l, MLP);
         return g.add(m, x);
     }
 

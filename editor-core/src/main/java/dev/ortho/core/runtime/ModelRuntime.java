@@ -43,6 +43,7 @@ public final class ModelRuntime implements AutoCloseable {
     private final WeightStore weights;
     private final Map<GraphSpec, OrtSession> sessions = new HashMap<>();
     private final Set<Integer> eos;
+    private WeightOverlay overlay;
 
     private ModelRuntime(Path dir, RuntimeOptions options) {
         this.dir = dir;
@@ -84,7 +85,7 @@ public final class ModelRuntime implements AutoCloseable {
             feeds.put("attention_mask", longTensor(batch.mask(), batch.size(), batch.length()));
             interventionFeeds(intervention, batch.size(), feeds);
             OrtSession session = session(spec);
-            try (OrtSession.Result r = session.run(withWeights(feeds))) {
+            try (OrtSession.Result r = session.run(withWeights(feeds, intervention))) {
                 return collect(r, batch, capture);
             }
         } catch (OrtException e) {
@@ -225,7 +226,7 @@ public final class ModelRuntime implements AutoCloseable {
                 feeds.put("attention_mask", maskT);
                 OrtSession.Result r;
                 try {
-                    r = session.run(withWeights(feeds));
+                    r = session.run(withWeights(feeds, iv));
                 } finally {
                     idsT.close();
                     maskT.close();
@@ -270,6 +271,12 @@ public final class ModelRuntime implements AutoCloseable {
             case Intervention.None none -> GraphSpec.Kind.NONE;
             case Intervention.Ablate a -> a.afterPostNorms() && family.sandwichNorms()
                     ? GraphSpec.Kind.ABLATE_POSTNORM : GraphSpec.Kind.ABLATE;
+            case Intervention.WeightEdit we -> {
+                if (options.binding() != WeightBinding.FEED) {
+                    throw RuntimeFailure.badRequest("a weight-level intervention needs the FEED weight binding");
+                }
+                yield GraphSpec.Kind.NONE;
+            }
             case Intervention.ActAdd a -> {
                 if (a.layer() < 0 || a.layer() >= config.numLayers()) {
                     throw RuntimeFailure.badRequest("activation addition layer " + a.layer() + " is outside 0.."
@@ -314,11 +321,27 @@ public final class ModelRuntime implements AutoCloseable {
     }
 
     /** The run's own inputs plus, with FEED binding, every weight (not owned by the caller's map). */
-    private Map<String, OnnxTensor> withWeights(Map<String, OnnxTensor> feeds) {
+    private Map<String, OnnxTensor> withWeights(Map<String, OnnxTensor> feeds, Intervention iv) {
         if (options.binding() != WeightBinding.FEED) return feeds;
         Map<String, OnnxTensor> all = new HashMap<>(weights.tensors());
+        if (iv instanceof Intervention.WeightEdit we) all.putAll(overlay(we).tensors());
         all.putAll(feeds);
         return all;
+    }
+
+    /**
+     * The edited writers of a weight-level intervention, computed on first use and kept while the
+     * same recipe instance is used (a generation calls the graph once per token).
+     */
+    private WeightOverlay overlay(Intervention.WeightEdit we) {
+        if (overlay != null && overlay.recipe() == we.recipe()) return overlay;
+        if (overlay != null) overlay.close();
+        overlay = null;
+        long t0 = System.nanoTime();
+        overlay = WeightOverlay.create(weights, dir, we.recipe(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        LOG.debug("weight-level intervention: {} writer tensors edited in {} ms", overlay.tensorCount(),
+                (System.nanoTime() - t0) / 1_000_000);
+        return overlay;
     }
 
     private void interventionFeeds(Intervention iv, int batchSize, Map<String, OnnxTensor> feeds) throws OrtException {
@@ -326,16 +349,27 @@ public final class ModelRuntime implements AutoCloseable {
         switch (iv) {
             case Intervention.None none -> { }
             case Intervention.Ablate a -> {
-                if (a.directions().size() != 1 && a.directions().size() != layers) {
-                    throw RuntimeFailure.badRequest("ablation needs 1 or " + layers + " directions, got " + a.directions().size());
+                if (a.bases().size() != 1 && a.bases().size() != layers) {
+                    throw RuntimeFailure.badRequest("ablation needs 1 or " + layers + " directions, got " + a.bases().size());
                 }
-                float[] all = new float[layers * h];
+                if (a.alphas() != null && a.alphas().length != layers) {
+                    throw RuntimeFailure.badRequest("ablation strengths cover " + a.alphas().length + " layers, the model has " + layers);
+                }
+                int k = a.k();
+                float[] all = new float[layers * k * h];
+                List<float[]> global = a.bases().size() == 1 ? orthonormal(a.bases().getFirst()) : null;
                 for (int l = 0; l < layers; l++) {
-                    float[] r = unit(a.directions().get(a.directions().size() == 1 ? 0 : l));
-                    System.arraycopy(r, 0, all, l * h, h);
+                    List<float[]> q = global != null ? global : orthonormal(a.bases().get(l));
+                    for (int j = 0; j < k; j++) System.arraycopy(q.get(j), 0, all, (l * k + j) * h, h);
                 }
-                feeds.put("ablate_dirs", OnnxTensor.createTensor(env, FloatBuffer.wrap(all), new long[]{layers, h}));
+                feeds.put("ablate_dirs", OnnxTensor.createTensor(env, FloatBuffer.wrap(all), new long[]{layers, k, h}));
+                float[] alpha = new float[layers * 3];
+                for (int l = 0; l < layers; l++) {
+                    for (int site = 0; site < 3; site++) alpha[l * 3 + site] = a.alphas() == null ? 1f : (float) a.alphas()[l][site];
+                }
+                feeds.put("ablate_alpha", OnnxTensor.createTensor(env, FloatBuffer.wrap(alpha), new long[]{layers, 3}));
             }
+            case Intervention.WeightEdit we -> { }
             case Intervention.ActAdd a -> {
                 checkLength(a.direction());
                 float[] v = new float[h];
@@ -387,6 +421,31 @@ public final class ModelRuntime implements AutoCloseable {
         if (r.length != config.hiddenSize()) {
             throw RuntimeFailure.badRequest("direction has " + r.length + " values, the model's hidden size is " + config.hiddenSize());
         }
+    }
+
+    /** One direction: {@link #unit}; several: orthonormalized in float64 in the order given, as ortho ablate does. */
+    private List<float[]> orthonormal(List<float[]> directions) {
+        if (directions.size() == 1) return List.of(unit(directions.getFirst()));
+        List<double[]> raw = new ArrayList<>();
+        for (float[] r : directions) {
+            checkLength(r);
+            double[] d = new double[r.length];
+            for (int i = 0; i < r.length; i++) d[i] = r[i];
+            raw.add(d);
+        }
+        List<double[]> q;
+        try {
+            q = dev.ortho.core.edit.EditBasis.orthonormalize(raw, "ablation direction");
+        } catch (dev.ortho.formats.InvalidInputException e) {
+            throw RuntimeFailure.badRequest(e.getMessage());
+        }
+        List<float[]> out = new ArrayList<>();
+        for (double[] v : q) {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
+            out.add(f);
+        }
+        return out;
     }
 
     /** Unit length; a direction already unit to 1e-6 is kept bit for bit. */
@@ -444,6 +503,7 @@ public final class ModelRuntime implements AutoCloseable {
             }
         }
         sessions.clear();
+        if (overlay != null) overlay.close();
         weights.close();
         checkpoint.close();
     }

@@ -63,6 +63,9 @@ final class WeightStore implements AutoCloseable {
 
     boolean has(String name) { return checkpoint.find(name).isPresent(); }
 
+    /** Whether a graph built so far reads weight {@code name}. */
+    boolean declared(String name) { return weights.containsKey(name); }
+
     long[] shapeOf(String name) { return ref(name).info().shapeArray(); }
 
     DType dtypeOf(String name) { return ref(name).info().dtype(); }
@@ -77,7 +80,34 @@ final class WeightStore implements AutoCloseable {
         Weight w = weights.get(name);
         if (w != null) return w;
         TensorRef ref = ref(name);
-        TensorInfo info = ref.info();
+        Map<String, OnnxTensor> made = new LinkedHashMap<>();
+        w = wrap(ref.info(), ref.data(), arena, true, made);
+        tensors.putAll(made);
+        weights.put(name, w);
+        return w;
+    }
+
+    /**
+     * ONNX tensors for weight {@code name} made from {@code storedBytes} instead of the checkpoint's
+     * mapping: the same dtype handling and the same chunk names as {@link #weight}, so they can be fed
+     * in place of the originals (a weight-level intervention). The bytes must have the tensor's stored
+     * dtype and size; float32 copies go into {@code arena}. The caller closes the returned tensors.
+     */
+    Map<String, OnnxTensor> replacement(String name, DType dtype, long[] shape, MemorySegment storedBytes, Arena arena) {
+        TensorInfo info = ref(name).info();
+        if (info.dtype() != dtype || !java.util.Arrays.equals(info.shapeArray(), shape)
+                || storedBytes.byteSize() != info.byteLength()) {
+            throw RuntimeFailure.badTensor(checkpoint.directory(), name, "replacement bytes do not match the tensor's "
+                    + info.dtype() + " " + info.shape());
+        }
+        Map<String, OnnxTensor> made = new LinkedHashMap<>();
+        wrap(info, storedBytes, arena, false, made);
+        return made;
+    }
+
+    /** Chunks of one tensor whose stored bytes are {@code src}; adds its ONNX tensors to {@code made}. */
+    private Weight wrap(TensorInfo info, MemorySegment src, Arena into, boolean count, Map<String, OnnxTensor> made) {
+        String name = info.name();
         long[] shape = info.shapeArray();
         if (shape.length == 0) throw RuntimeFailure.badTensor(checkpoint.directory(), name, "a scalar cannot be a weight");
         long rowElems = 1;
@@ -87,7 +117,7 @@ final class WeightStore implements AutoCloseable {
         if (rowBytes > maxChunkBytes) {
             throw RuntimeFailure.badTensor(checkpoint.directory(), name, "one row is larger than a chunk (" + rowBytes + " bytes)");
         }
-        MemorySegment f32 = asFloat32(ref);
+        MemorySegment f32 = asFloat32(info, src, into, count);
         List<Chunk> chunks = new ArrayList<>();
         try {
             for (long r = 0, i = 0; r < shape[0]; r += rowsPerChunk, i++) {
@@ -96,31 +126,28 @@ final class WeightStore implements AutoCloseable {
                 s[0] = rows;
                 String cname = rowsPerChunk >= shape[0] ? name : name + "#" + i;
                 var buf = f32.asSlice(r * rowBytes, rows * rowBytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                tensors.put(cname, OnnxTensor.createTensor(env, buf, s, OnnxJavaType.FLOAT));
+                made.put(cname, OnnxTensor.createTensor(env, buf, s, OnnxJavaType.FLOAT));
                 chunks.add(new Chunk(cname, r, s));
             }
         } catch (OrtException e) {
+            made.values().forEach(OnnxTensor::close);
             throw RuntimeFailure.engine(checkpoint.directory(), "cannot wrap tensor " + name, e);
         }
-        w = new Weight(name, shape, List.copyOf(chunks));
-        weights.put(name, w);
-        return w;
+        return new Weight(name, shape, List.copyOf(chunks));
     }
 
-    /** F32: the mapping itself. BF16/F16: widened once into the arena. */
-    private MemorySegment asFloat32(TensorRef ref) {
-        TensorInfo info = ref.info();
-        MemorySegment src = ref.data();
+    /** F32: the bytes themselves. BF16/F16: widened once into {@code into}. */
+    private MemorySegment asFloat32(TensorInfo info, MemorySegment src, Arena into, boolean count) {
         long n = info.elementCount();
         switch (info.dtype()) {
             case F32 -> {
-                mappedBytes += src.byteSize();
+                if (count) mappedBytes += src.byteSize();
                 return src;
             }
             case BF16, F16 -> {
-                MemorySegment dst = arena.allocate(n * Float.BYTES, 64);
+                MemorySegment dst = into.allocate(n * Float.BYTES, 64);
                 widen(src, dst, n, info.dtype() == DType.BF16);
-                convertedBytes += dst.byteSize();
+                if (count) convertedBytes += dst.byteSize();
                 return dst;
             }
             default -> throw RuntimeFailure.badTensor(checkpoint.directory(), info.name(),

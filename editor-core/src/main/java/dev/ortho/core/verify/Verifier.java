@@ -1,5 +1,6 @@
 package dev.ortho.core.verify;
 
+import dev.ortho.core.arch.Role;
 import dev.ortho.core.edit.ElementCodec;
 import dev.ortho.core.edit.EditPlanner;
 import dev.ortho.core.edit.ProjectionKernel;
@@ -104,19 +105,25 @@ public final class Verifier {
     // ------------------------------------------------------------------ leftover along r
 
     private static void checkLeftovers(Checkpoint out, Manifest m, List<CheckResult> checks) {
-        boolean removal = m.parameters().alpha() == 1.0;
         for (EditedTensor e : m.edits()) {
+            double alpha = alphaOf(m, e);
+            boolean removal = alpha == 1.0;
             Optional<TensorRef> ref = out.find(e.name());
             if (ref.isEmpty()) {
                 checks.add(new CheckResult("leftover", e.name(), false, "edited tensor missing from the output"));
                 continue;
             }
-            double[] r = direction(m, e.layer());
-            Leftover l = leftover(ref.get().data(), ref.get().info().dtype(), ref.get().info().shapeArray(),
-                    ProjectionLayout.valueOf(e.layout()), r);
+            // Every basis vector's leftover must be ~0: norm preservation scales u, which is already
+            // orthogonal to the whole span, so it keeps the leftover at rounding level too.
+            Leftover l = new Leftover(0, 0);
+            for (double[] r : basisOf(m, e)) {
+                Leftover one = leftover(ref.get().data(), ref.get().info().dtype(), ref.get().info().shapeArray(),
+                        ProjectionLayout.valueOf(e.layout()), r);
+                l = new Leftover(Math.max(l.max, one.max), Math.max(l.worstRatio, one.worstRatio));
+            }
             if (!removal) {
                 checks.add(new CheckResult("leftover", e.name(), true, String.format(
-                        "alpha=%s: max |r·w'| %.3e (not expected to be zero)", m.parameters().alpha(), l.max)));
+                        "alpha=%s: max |r·w'| %.3e (not expected to be zero)", alpha, l.max)));
             } else {
                 checks.add(new CheckResult("leftover", e.name(), l.worstRatio <= 1.0, String.format(
                         "max |r·w'| %.3e, %.2f of the rounding bound", l.max, l.worstRatio)));
@@ -169,9 +176,17 @@ public final class Verifier {
         return new Leftover(max, worst);
     }
 
-    private static double[] direction(Manifest m, int layer) {
-        List<double[]> unit = m.direction().unit();
-        return unit.size() == 1 || layer < 0 ? unit.get(0) : unit.get(layer);
+    /** The basis the edit used for this tensor (the manifest's per-tensor basis layer, else its layer). */
+    private static List<double[]> basisOf(Manifest m, EditedTensor e) {
+        List<List<double[]>> unit = m.direction().unit();
+        if (unit.size() == 1) return unit.getFirst();
+        int layer = e.basisLayer() != null && e.basisLayer() >= 0 ? e.basisLayer() : Math.max(e.layer(), 0);
+        return unit.get(layer);
+    }
+
+    /** α_t of the tensor (older manifests: the global alpha). */
+    private static double alphaOf(Manifest m, EditedTensor e) {
+        return e.alpha() != null ? e.alpha() : m.parameters().alpha();
     }
 
     // ------------------------------------------------------------------ against the original
@@ -205,7 +220,8 @@ public final class Verifier {
                     }
                     continue;
                 }
-                checks.add(compareProjection(kernel, src.get(), o, e, direction(m, e.layer()), m.parameters().alpha()));
+                boolean np = m.parameters().normPreserving() && !e.role().equals(Role.WRITER_BIAS.name());
+                checks.add(compareProjection(kernel, src.get(), o, e, basisOf(m, e), alphaOf(m, e), np));
             }
         }
         for (TensorRef t : in.tensors()) {
@@ -224,7 +240,7 @@ public final class Verifier {
     }
 
     private static CheckResult compareProjection(ProjectionKernel kernel, TensorRef src, TensorRef out,
-                                                 EditedTensor e, double[] r, double alpha) {
+                                                 EditedTensor e, List<double[]> basis, double alpha, boolean normPreserving) {
         DType dtype = out.info().dtype();
         if (dtype != src.info().dtype() || !out.info().shape().equals(src.info().shape())) {
             return new CheckResult("projection", e.name(), false, "dtype or shape differs from the original");
@@ -236,7 +252,8 @@ public final class Verifier {
         int size = dtype.byteSize();
         long[] at = {0}, differing = {0}, beyondUlp = {0};
         double[] a = new double[1], b = new double[1];
-        kernel.project(src.data(), dtype, src.info().shapeArray(), ProjectionLayout.valueOf(e.layout()), r, alpha, chunk -> {
+        kernel.project(src.data(), dtype, src.info().shapeArray(), ProjectionLayout.valueOf(e.layout()), basis, alpha,
+                normPreserving, chunk -> {
             MemorySegment stored = actual.asSlice(at[0], chunk.byteSize());
             if (stored.mismatch(chunk) != -1) {
                 for (long i = 0; i < chunk.byteSize() / size; i++) {
