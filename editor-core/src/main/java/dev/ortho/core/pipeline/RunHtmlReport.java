@@ -1,5 +1,7 @@
 package dev.ortho.core.pipeline;
 
+import dev.ortho.core.report.Svg;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -10,7 +12,7 @@ import java.util.TreeMap;
 public final class RunHtmlReport {
 
     private static final int SAMPLES = 5;
-    static final String CSS = """
+    public static final String CSS = """
             body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px;color:#222;max-width:1000px}
             h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
             table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}
