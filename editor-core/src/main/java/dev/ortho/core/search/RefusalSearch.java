@@ -127,6 +127,14 @@ public final class RefusalSearch {
                 heldout = writeAndMeasure(s, chosen, candidates, nEoi, refusal);
                 lap("write and measure held out", t);
             }
+            FragilityReport fragility = null;
+            if (!Double.isNaN(req.fragilityThreshold())) {
+                t = System.nanoTime();
+                fragility = FragilityAnalysis.analyze(s, req.model(), trials, evaluator, req.fragilityThreshold(), settings.maxKl(),
+                        settings.checkPoints(), settings.maxNewTokens(), refusal, req.harmfulTest(), req.harmlessTest(),
+                        candidates.toString(), nEoi, progress);
+                lap("fragility", t);
+            }
             int failed = (int) trials.stream().filter(x -> !x.ok()).count();
             SearchReport.PaperStart paperStart = paper.isEmpty() ? null : new SearchReport.PaperStart(
                     selection.evaluation().selection().isPresent() ? "paper selection" : "fallback: ignore KL",
@@ -134,7 +142,7 @@ public final class RefusalSearch {
             SearchReport report = new SearchReport(req.model().toString(), candidates.toString(), settings, tokens.describe(),
                     new SearchReport.Baseline(base.refusalScore(), baseHarmful.refusalRate(), baseHarmless.refusalRate(),
                             hv.ids().size(), lv.ids().size()),
-                    paperStart, trials.size(), failed, points, chosen, command, path, heldout, seconds);
+                    paperStart, trials.size(), failed, points, chosen, command, path, heldout, fragility, seconds);
             ReportFiles.writeJson(out.resolve("pareto.json"), points);
             ReportFiles.writeText(out.resolve("pareto.csv"), csv(points));
             ReportFiles.writeJson(out.resolve("report.json"), report);

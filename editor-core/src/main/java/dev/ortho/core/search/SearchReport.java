@@ -13,10 +13,12 @@ import java.util.Map;
  * @param command     the {@code ortho ablate} command line that writes the chosen edit, or null
  * @param path        the best refusal score under maxKl after each generation: the path the search took
  * @param heldout     with {@code --write}: the written checkpoint measured on the test split, else null
+ * @param fragility   the fragility report when asked for, else null
  */
 public record SearchReport(String model, String candidates, SearchSettings settings, String refusalTokens,
                            Baseline baseline, PaperStart paper, int trials, int failedTrials, List<FrontPoint> front, FrontPoint chosen,
-                           String command, List<Generation> path, Heldout heldout, Map<String, Double> seconds) {
+                           String command, List<Generation> path, Heldout heldout, FragilityReport fragility,
+                           Map<String, Double> seconds) {
 
     public SearchReport {
         front = List.copyOf(front);
