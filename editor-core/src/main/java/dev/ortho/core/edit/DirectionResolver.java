@@ -72,22 +72,9 @@ public final class DirectionResolver {
                 sources.add(new DirectionSourceRecord(file, MEAN_DIFFS, sha256(file), index, ix.position()));
             }
         }
-        boolean perLayer = req.biproject() != null || perSource.stream().anyMatch(s -> s.size() > 1);
-        int entries = perLayer ? numLayers : 1;
         double[][] harmless = req.biproject() == null ? null : harmlessMeans(Path.of(req.biproject()), hidden, numLayers);
-        int k = perSource.size();
-        List<List<double[]>> bases = new ArrayList<>();
-        for (int l = 0; l < entries; l++) {
-            List<double[]> raw = new ArrayList<>();
-            for (List<double[]> s : perSource) raw.add(s.size() == 1 ? s.getFirst() : s.get(l));
-            if (harmless != null) raw = biproject(raw, harmless[l]);
-            if (k == 1) {
-                bases.add(List.of(harmless == null ? raw.getFirst() : normalized(raw.getFirst(), "biprojected direction of layer " + l)));
-            } else {
-                bases.add(EditBasis.orthonormalize(raw, perLayer ? "--direction (layer " + l + ")" : "--direction"));
-            }
-        }
-        EditBasis basis = new EditBasis(hidden, bases);
+        EditBasis basis = combine(perSource, harmless, hidden, numLayers);
+        boolean perLayer = basis.isPerLayer();
         DirectionSourceRecord bi = req.biproject() == null ? null
                 : new DirectionSourceRecord(req.biproject(), HARMLESS_MEANS, sha256(req.biproject()), null, -1);
         DirectionSourceRecord head = sources.getFirst();
@@ -95,6 +82,41 @@ public final class DirectionResolver {
                 Arrays.stream(first.shape()).boxed().toList(), perLayer, norms, renormalized, basis.perLayer(),
                 sources, bi);
         return new Resolved(basis, record);
+    }
+
+    /**
+     * The basis from directions already in memory (what {@link #resolve} does after reading files; for
+     * callers such as a search that hold candidates): each source is one global vector or one per layer
+     * (a plain direction already normalized by {@link RefusalDirection}); with {@code harmlessUnitMeans}
+     * ([layer][hidden], unit) every direction is biprojected per layer and the basis is per layer.
+     * k = 1 keeps the vector as given unless biprojected (then normalized); k &gt; 1 is orthonormalized.
+     */
+    public static EditBasis combine(List<List<double[]>> perSource, double[][] harmlessUnitMeans, int hidden, int numLayers) {
+        boolean perLayer = harmlessUnitMeans != null || perSource.stream().anyMatch(s -> s.size() > 1);
+        int entries = perLayer ? numLayers : 1;
+        int k = perSource.size();
+        List<List<double[]>> bases = new ArrayList<>();
+        for (int l = 0; l < entries; l++) {
+            List<double[]> raw = new ArrayList<>();
+            for (List<double[]> s : perSource) raw.add(s.size() == 1 ? s.getFirst() : s.get(l));
+            if (harmlessUnitMeans != null) raw = biproject(raw, harmlessUnitMeans[l]);
+            if (k == 1) {
+                bases.add(List.of(harmlessUnitMeans == null ? raw.getFirst() : normalized(raw.getFirst(), "biprojected direction of layer " + l)));
+            } else {
+                bases.add(EditBasis.orthonormalize(raw, perLayer ? "--direction (layer " + l + ")" : "--direction"));
+            }
+        }
+        return new EditBasis(hidden, bases);
+    }
+
+    /**
+     * The direction at fractional layer {@code layer} and {@code position} of candidates in memory
+     * ([n_eoi, L, hidden], C order): as {@code --direction-index}.
+     */
+    public static double[] interpolate(double[] candidates, int positions, double layer, int position, int hidden, int numLayers) {
+        RawTensor t = new RawTensor(Path.of("<memory>"), MEAN_DIFFS, dev.ortho.formats.safetensors.DType.F64,
+                new long[]{positions, numLayers, hidden}, candidates);
+        return interpolate(t, new Index(layer, position), hidden, numLayers);
     }
 
     /** {@code LAYER[@POS]}: a (fractional) layer and a post-instruction position (default -1). */
@@ -114,7 +136,7 @@ public final class DirectionResolver {
     }
 
     /** Layer ⌊x⌋ and ⌊x⌋+1 candidates, each normalized, mixed linearly and renormalized. */
-    static double[] interpolate(RawTensor table, Index ix, int hidden, int numLayers) {
+    private static double[] interpolate(RawTensor table, Index ix, int hidden, int numLayers) {
         int positions = checkTable(table, hidden, numLayers);
         if (ix.position() < -positions || ix.position() > -1) {
             throw new InvalidInputException(table.source(), table.name(), "--direction-index position " + ix.position()
@@ -148,8 +170,8 @@ public final class DirectionResolver {
         return Arrays.copyOfRange(t.values(), off, off + hidden);
     }
 
-    /** Per layer, the normalized harmless mean at the last position. */
-    static double[][] harmlessMeans(Path file, int hidden, int numLayers) {
+    /** Per layer, the normalized harmless mean at the last position, from a candidates file. */
+    public static double[][] harmlessMeans(Path file, int hidden, int numLayers) {
         RawTensor t;
         try {
             t = DirectionFiles.read(file + ":" + HARMLESS_MEANS);

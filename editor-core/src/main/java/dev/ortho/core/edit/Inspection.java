@@ -26,7 +26,9 @@ public record Inspection(String path, String arch, String archDescription, Strin
             EditOptions everything = new EditOptions(1.0, LayerSelection.ALL, java.util.Set.copyOf(EditOptions.ALL_COMPONENTS),
                     TiedPolicy.UNTIE, true, 1);
             EditPlan plan = EditPlanner.plan(m.spec(), m.facts(), m.sourceTensors(),
-                    t -> m.shard(t.file()).data(t.info()), layer -> null, false, everything);
+                    t -> m.shard(t.file()).data(t.info()),
+                    // Planning only lists the writers; no direction is applied, so a placeholder basis does.
+                    everything.recipe(EditBasis.single(new double[Math.max(1, m.facts().hidden())])), everything);
             Map<String, Long> dtypes = new TreeMap<>();
             List<Shard> shards = new ArrayList<>();
             long params = 0;
