@@ -116,4 +116,37 @@ class SearchCliTest {
         assertEquals(2, again.exit(), again.err());
         assertTrue(again.err().contains("--force"), again.err());
     }
+
+    @Test
+    void fragilityReportsTheSmallestEditAndComparesTwoCheckpoints() throws Exception {
+        Path a = organism("qwen2-refusal-organism"), b = organism("llama-nosurvivor");
+        Path out = tmp.resolve("fragility");
+        Path d = a.resolve("data");
+        // Both organisms share the data splits (their READMEs): the same prompt files serve both searches.
+        CliRun r = CliRun.of("fragility", a.toString(), "--compare", b.toString(),
+                "--harmful", d.resolve("direction_train_harmful.json").toString(), "--harmless", d.resolve("direction_train_harmless.json").toString(),
+                "--harmful-val", d.resolve("val_harmful.json").toString(), "--harmless-val", d.resolve("val_harmless.json").toString(),
+                "--harmful-test", d.resolve("heldout_harmful.json").toString(), "--harmless-test", d.resolve("heldout_harmless.json").toString(),
+                "--trials", "32", "--check", "4", "--out", out.toString(), "--no-progress");
+        System.out.println(r.out() + r.err());
+        assertEquals(0, r.exit(), r.err());
+        JsonNode reports = mapper.readTree(out.resolve("fragility.json").toFile());
+        assertEquals(2, reports.size());
+        JsonNode q = reports.get(0);
+        JsonNode smallest = q.get("smallest");
+        assertTrue(smallest.get("heldout_harmful_refusal_rate").asDouble() < 0.1, q.toString());
+        int tensors = smallest.get("size").get("tensors").asInt();
+        assertTrue(tensors >= 1 && tensors <= q.get("writers").asInt(), q.toString());
+        assertTrue(smallest.get("size").get("relative_change").asDouble() > 0);
+        assertTrue(q.get("verdict").asText().contains("writer tensors edited"), q.get("verdict").asText());
+        // The curve falls as the budget grows.
+        double previous = Double.POSITIVE_INFINITY;
+        for (JsonNode x : q.get("curve")) {
+            assertTrue(x.get("refusal_score").asDouble() < previous, q.get("curve").toString());
+            previous = x.get("refusal_score").asDouble();
+        }
+        String html = Files.readString(out.resolve("fragility.html"));
+        assertTrue(html.contains("qwen2-refusal-organism") && html.contains("llama-nosurvivor") && html.contains("<circle"));
+        assertTrue(r.out().contains("ortho ablate "), r.out());
+    }
 }
