@@ -40,7 +40,8 @@ public final class OrthoCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (inspect, ablate, verify, clean, logits, compare)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand (one of: "
+                + String.join(", ", spec.subcommands().keySet()) + ")");
     }
 
     public static void main(String[] args) {
@@ -58,6 +59,7 @@ public final class OrthoCommand implements Runnable {
         boolean verbose = Arrays.asList(args).contains("-v") || Arrays.asList(args).contains("--verbose");
         setLogLevel(verbose ? Level.DEBUG : Level.WARN);
         CommandLine cli = new CommandLine(new OrthoCommand());
+        addHelpOptions(cli);
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> report(ex, cmd.getErr(), verbose));
@@ -68,6 +70,19 @@ public final class OrthoCommand implements Runnable {
             return EXIT_BAD_INPUT;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * {@code -h}/{@code --help} (and {@code -V}/{@code --version}) on every subcommand, added here rather than
+     * on each annotation so that no command, present or future, can miss them. picocli answers a help request
+     * before it validates required parameters, so {@code ortho ablate --help} prints usage, exit 0.
+     */
+    static void addHelpOptions(CommandLine cli) {
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec s = sub.getCommandSpec();
+            if (s.findOption("-h") == null && s.findOption("--help") == null) s.mixinStandardHelpOptions(true);
+            addHelpOptions(sub);
+        }
     }
 
     private static int report(Exception ex, PrintWriter err, boolean verbose) {

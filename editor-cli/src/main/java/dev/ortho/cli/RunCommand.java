@@ -1,6 +1,7 @@
 package dev.ortho.cli;
 
 import dev.ortho.core.eval.NoSurvivingCandidateException;
+import dev.ortho.core.pipeline.EditVerification;
 import dev.ortho.core.pipeline.PaperPipeline;
 import dev.ortho.core.pipeline.RunPlan;
 import dev.ortho.core.pipeline.RunReport;
@@ -23,8 +24,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "run", description = {
         "The whole pipeline: extract -> select -> ablate (weight orthogonalization) -> verify -> compare -> eval.",
-        "Without --harmful-val/--harmful-test (and the harmless ones), each file is split in file order: the first 60 %",
-        "train the direction, the next 20 % select it, the rest test it. Writes OUT/report.html (self-contained),",
+        "Without --harmful-val/--harmful-test (and the harmless ones), each file is split in file order: the first 60 %%",
+        "train the direction, the next 20 %% select it, the rest test it. Writes OUT/report.html (self-contained),",
         "OUT/report.json, the candidates, the selected direction and the edited checkpoint OUT/model."})
 final class RunCommand implements Callable<Integer> {
 
@@ -99,11 +100,14 @@ final class RunCommand implements Callable<Integer> {
         return execute(plan, spec, json, !prompts.noProgress && !json);
     }
 
+    /** How the run verifies its edit; tests swap it to show that a failed verification fails the run. */
+    static EditVerification verification = EditVerification.VERIFY;
+
     /** Runs the pipeline and prints it; shared with {@code ortho demo}. Exit 1 when a check of the run failed. */
     static int execute(RunPlan plan, CommandSpec spec, boolean json, boolean progress) {
         RunReport report;
         try {
-            report = new PaperPipeline(plan, StepBar.forTerminal(progress), ProgressBar.forTerminal(progress)).run();
+            report = new PaperPipeline(plan, StepBar.forTerminal(progress), ProgressBar.forTerminal(progress), verification).run();
         } catch (NoSurvivingCandidateException e) {
             PrintWriter err = spec.commandLine().getErr();
             SelectCommand.printDiagnosis(err, e.diagnosis());
@@ -113,17 +117,27 @@ final class RunCommand implements Callable<Integer> {
             return OrthoCommand.EXIT_BAD_INPUT;
         }
         print(spec.commandLine().getOut(), report, plan.out(), json);
-        if (!report.checksPassed()) {
-            PrintWriter err = spec.commandLine().getErr();
-            if (!report.ablate().verifyOk()) {
-                err.println("ortho: verification of the edited checkpoint FAILED (" + report.ablate().verifyFailures() + " checks):");
-                report.ablate().verifyMessages().forEach(m -> err.println("  " + m));
-            }
-            if (!report.equivalence().ok()) err.println("ortho: " + report.equivalence().reason());
-            err.flush();
-            return OrthoCommand.EXIT_VERIFY_FAILED;
+        return exitCode(report);
+    }
+
+    /** 1 when the edited checkpoint failed verification or differs from hook ablation beyond the tolerance. */
+    static int exitCode(RunReport report) {
+        return report.checksPassed() ? 0 : OrthoCommand.EXIT_VERIFY_FAILED;
+    }
+
+    /** The verification verdict and the weight-edit-vs-hook equivalence, each in one line (failures listed). */
+    static void printChecks(PrintWriter w, RunReport report) {
+        RunReport.AblateSummary a = report.ablate();
+        w.printf(Locale.ROOT, "Verification of the edited checkpoint (ortho verify --original): %s, %d checks, %d failed, %d not applicable%n",
+                a.verifyOk() ? "VERIFIED" : "FAILED", a.verifyChecks(), a.verifyFailures(), a.verifyNotApplicable());
+        for (String f : a.verifyMessages()) w.println("  FAIL " + f);
+        RunReport.Equivalence e = report.equivalence();
+        if (!e.applicable()) {
+            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g; equivalence not applicable: %s%n", e.maxAbsLogitDiff(), e.reason());
+        } else {
+            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g, tolerance %.3g (%s): %s%n", e.maxAbsLogitDiff(),
+                    e.tolerance(), e.reason(), e.ok() ? "EQUIVALENT" : "NOT EQUIVALENT");
         }
-        return 0;
     }
 
     private RunPlan plan(List<String> ht, List<String> lt, List<String> hv, List<String> lv, List<String> hx, List<String> lx) {
@@ -156,13 +170,7 @@ final class RunCommand implements Callable<Integer> {
         for (RunReport.CrossEntropy c : report.crossEntropy()) ce.append(String.format(Locale.ROOT, " %s %.3f;", c.condition(), c.crossEntropy()));
         w.println(ce.substring(0, ce.length() - 1));
         w.printf(Locale.ROOT, "First-token KL on harmless test, edited vs original: %.4f%n", report.compare().klEditedVsOriginalHarmlessMean());
-        RunReport.AblateSummary a = report.ablate();
-        w.println("Verification of the edited checkpoint: " + (a.verifyOk() ? "passed" : "FAILED (" + a.verifyFailures() + " checks)"));
-        RunReport.Equivalence eq = report.equivalence();
-        w.println(eq.applicable()
-                ? String.format(Locale.ROOT, "Weight edit vs hook ablation: max |logit difference| %.3g, bound %.3g: %s", eq.maxAbsLogitDiff(),
-                eq.tolerance(), eq.ok() ? "equivalent" : "NOT equivalent")
-                : "Weight edit vs hook ablation: not compared (" + eq.reason() + ")");
+        printChecks(w, report);
         double total = report.seconds().values().stream().mapToDouble(Double::doubleValue).sum();
         w.printf(Locale.ROOT, "Pipeline time: %.1f s. Report: %s%n", total, out.resolve("report.html"));
         w.flush();

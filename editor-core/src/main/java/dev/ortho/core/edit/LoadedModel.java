@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /**
  * A checkpoint opened and validated together with its config.json and architecture spec: the
- * common first step of inspect, ablate and verify.
+ * common first step of inspect and ablate (verify re-plans from the output and its manifest instead).
  */
 public final class LoadedModel implements AutoCloseable {
 

@@ -18,10 +18,9 @@ import dev.ortho.core.eval.NoSurvivingCandidateException;
 import dev.ortho.core.runtime.ForwardResult;
 import dev.ortho.core.runtime.Intervention;
 import dev.ortho.core.verify.CheckResult;
-import dev.ortho.core.verify.Verifier;
+import dev.ortho.core.verify.HookEquivalence;
 import dev.ortho.core.verify.VerifyReport;
 import dev.ortho.formats.InvalidInputException;
-import dev.ortho.formats.safetensors.DType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,10 +52,17 @@ public final class PaperPipeline {
     private final ProgressListener editProgress;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
 
+    private final EditVerification verification;
+
     public PaperPipeline(RunPlan plan, StepProgress progress, ProgressListener editProgress) {
+        this(plan, progress, editProgress, EditVerification.VERIFY);
+    }
+
+    public PaperPipeline(RunPlan plan, StepProgress progress, ProgressListener editProgress, EditVerification verification) {
         this.plan = plan;
         this.progress = progress;
         this.editProgress = editProgress;
+        this.verification = verification;
     }
 
     /** @throws NoSurvivingCandidateException when selection finds nothing and the fallback is not IGNORE_KL */
@@ -98,10 +104,10 @@ public final class PaperPipeline {
                     edited, plan.force(), eo, Optional.empty(), Optional.empty(), plan.commandLine()), editProgress);
             lap("ablate", t);
             t = System.nanoTime();
-            VerifyReport v = Verifier.verify(edited, Optional.of(plan.model()), eo.threads());
+            VerifyReport v = verification.verify(edited, plan.model(), eo.threads());
             lap("verify", t);
             RunReport.AblateSummary ablate = new RunReport.AblateSummary(edited.toString(), edit.manifest().edits().size(),
-                    edit.plan().untied(), v.ok(), v.failures().size(),
+                    edit.plan().untied(), v.ok(), v.checks().size(), v.failures().size(), v.notApplicable().size(),
                     v.failures().stream().map(PaperPipeline::describe).limit(20).toList());
 
             float[] dir = RuntimeCandidateScorer.toFloat(chosen.raw(x.candidates()));
@@ -143,7 +149,9 @@ public final class PaperPipeline {
                 double[] klEdit = kls(baseHarmless, editHarmless);
                 compare = new RunReport.Comparison(klEdit, mean(klEdit), mean(kls(baseHarmless, hookHarmless)),
                         maxAbs(editHarmful, hookHarmful), maxAbs(editHarmless, hookHarmless), mean(kls(hookHarmful, editHarmful)));
-                equivalence = equivalence(edit, compare, hookHarmful, hookHarmless);
+                double diff = Math.max(compare.maxAbsLogitDiffEditedVsHookHarmful(), compare.maxAbsLogitDiffEditedVsHookHarmless());
+                HookEquivalence eq = HookEquivalence.judge(edit.manifest(), diff, Math.max(maxAbs(hookHarmful), maxAbs(hookHarmless)));
+                equivalence = new RunReport.Equivalence(eq.applicable(), eq.maxAbsLogitDiff(), eq.tolerance(), eq.ok(), eq.reason());
                 ce.add(crossEntropy("weight edit", e, continuations, Intervention.none()));
                 lap("compare", t);
                 t = System.nanoTime();
@@ -197,38 +205,6 @@ public final class PaperPipeline {
                     return new Chosen(b, true);
                 })
                 .orElseThrow(() -> none);
-    }
-
-    /**
-     * Equality of the weight edit with hook ablation is expected for an exact, untied edit: then the logits agree
-     * to the rounding of the checkpoint's dtype. The bound is 4·u·max|logit| (u the unit roundoff of the stored
-     * dtype; at least 1e-3): an edit that is wrong moves logits by the size of the intervention itself (1 to 5 on
-     * the golden models), far above it.
-     */
-    private static RunReport.Equivalence equivalence(CheckpointEditor.Result edit, RunReport.Comparison c, List<float[]> a,
-                                                     List<float[]> b) {
-        double diff = Math.max(c.maxAbsLogitDiffEditedVsHookHarmful(), c.maxAbsLogitDiffEditedVsHookHarmless());
-        if (edit.plan().tied() && !edit.plan().untied()) {
-            return new RunReport.Equivalence(false, diff, Double.NaN, true,
-                    "the tied head was edited with the embedding: the edit is not directional ablation (use --tied-embeddings untie)");
-        }
-        if (edit.plan().approximate()) {
-            return new RunReport.Equivalence(false, diff, Double.NaN, true, "post-norm architecture: the edit is approximate");
-        }
-        double u = edit.manifest().edits().stream().map(x -> unitRoundoff(x.dtype())).max(Double::compare).orElse(0x1p-24);
-        double maxLogit = Math.max(maxAbs(a), maxAbs(b));
-        double tol = Math.max(1e-3, 4 * u * maxLogit);
-        return new RunReport.Equivalence(true, diff, tol, diff <= tol,
-                diff <= tol ? "weight edit equals hook ablation" : "the weight edit differs from hook ablation beyond the rounding of its dtype");
-    }
-
-    private static double unitRoundoff(String dtype) {
-        return switch (DType.valueOf(dtype)) {
-            case BF16 -> 0x1p-8;
-            case F16 -> 0x1p-11;
-            case F64 -> 0x1p-53;
-            default -> 0x1p-24;
-        };
     }
 
     private RunReport.CrossEntropy crossEntropy(String condition, ModelSession s, List<ContinuationLoss.Sequence> seqs, Intervention iv) {

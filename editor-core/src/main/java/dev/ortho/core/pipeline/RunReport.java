@@ -39,9 +39,9 @@ public record RunReport(String model, String architecture, int numLayers, int hi
 
     public record ExtractSummary(int harmfulKept, int harmlessKept) {}
 
-    /** The weight edit and its verification ({@code ortho verify --original}). */
-    public record AblateSummary(String out, int editedTensors, boolean untied, boolean verifyOk, int verifyFailures,
-                                List<String> verifyMessages) {
+    /** The weight edit and its verification ({@code ortho verify --original}): checks made, failed, not applicable. */
+    public record AblateSummary(String out, int editedTensors, boolean untied, boolean verifyOk, int verifyChecks, int verifyFailures,
+                                int verifyNotApplicable, List<String> verifyMessages) {
         public AblateSummary {
             verifyMessages = List.copyOf(verifyMessages);
         }
@@ -63,12 +63,12 @@ public record RunReport(String model, String architecture, int numLayers, int hi
     }
 
     /**
-     * Whether the weight edit equals inference-time directional ablation, as it must for an untied, exact edit.
+     * Whether the weight edit equals inference-time directional ablation ({@link dev.ortho.core.verify.HookEquivalence}).
      *
      * @param applicable false where equality is not expected (a tied head edited with the embedding, an
      *                   approximate post-norm edit): then {@code ok} is true and {@code reason} says why
      * @param maxAbsLogitDiff largest |logit difference| over both test sets
-     * @param tolerance  the bound for this checkpoint's dtype
+     * @param tolerance  the bound for this checkpoint's dtype (NaN when not applicable)
      */
     public record Equivalence(boolean applicable, double maxAbsLogitDiff, double tolerance, boolean ok, String reason) {}
 

@@ -241,8 +241,12 @@ public final class RefusalSearch {
     /** Judges the generations of the best few front points under maxKl; the rest of the front is reported unjudged. */
     private List<SearchReport.FrontPoint> judgeFront(List<Trial> front, TrialEvaluator evaluator, RefusalEvaluator judge,
                                                     FilteredPrompts hv, FilteredPrompts lv, Path candidates, int nEoi) {
-        List<Trial> toCheck = front.stream().filter(t -> t.objectives().firstTokenKl() <= settings.maxKl())
-                .sorted(Comparator.comparingDouble(t -> t.objectives().refusalScore())).limit(settings.checkPoints()).toList();
+        List<Trial> toCheck = new ArrayList<>(front.stream().filter(t -> t.objectives().firstTokenKl() <= settings.maxKl())
+                .sorted(Comparator.comparingDouble(t -> t.objectives().refusalScore())).limit(settings.checkPoints()).toList());
+        // The starting point (the paper's edit, trial 0) is always judged when it is on the front: an edit that
+        // refuses no less and damages more must not be preferred to it.
+        front.stream().filter(t -> t.number() == 0 && t.objectives().firstTokenKl() <= settings.maxKl() && !toCheck.contains(t))
+                .findFirst().ifPresent(toCheck::add);
         progress.begin("judge front", toCheck.size() * (hv.ids().size() + lv.ids().size()));
         List<SearchReport.FrontPoint> out = new ArrayList<>();
         for (Trial t : front) {

@@ -30,7 +30,15 @@ final class LeftoverBound {
      * @param rr      r·r
      */
     static double bound(DType t, double sumAbs, double sumAbsY, double rr) {
+        return boundWithDefect(t, sumAbs, sumAbsY, Math.abs(1 - rr));
+    }
+
+    /**
+     * For one direction q_i of a basis: {@code defect} = |1 − q_i·q_i| + Σ_{j≠i} |q_i·q_j|, how far the
+     * recorded basis is from orthonormal (each term puts that fraction of a coefficient back along q_i).
+     */
+    static double boundWithDefect(DType t, double sumAbs, double sumAbsY, double defect) {
         // Twice the rounding bound leaves room for the float64 arithmetic of the edit and of this check.
-        return 2 * unitRoundoff(t) * sumAbs + 2 * Math.abs(1 - rr) * sumAbsY + Double.MIN_NORMAL;
+        return 2 * unitRoundoff(t) * sumAbs + 2 * defect * sumAbsY + Double.MIN_NORMAL;
     }
 }

@@ -1,49 +1,85 @@
 package dev.ortho.core.verify;
 
+import dev.ortho.core.arch.ArchRegistry;
+import dev.ortho.core.arch.ArchSpec;
 import dev.ortho.core.arch.Role;
-import dev.ortho.core.edit.ElementCodec;
 import dev.ortho.core.edit.EditPlanner;
-import dev.ortho.core.edit.ProjectionKernel;
-import dev.ortho.core.edit.ProjectionLayout;
 import dev.ortho.core.edit.Sha256Hex;
-import dev.ortho.core.provenance.EditedTensor;
+import dev.ortho.core.edit.TiedPolicy;
 import dev.ortho.core.provenance.FileDigest;
 import dev.ortho.core.provenance.Manifest;
-import dev.ortho.core.provenance.ManifestJson;
 import dev.ortho.formats.InvalidInputException;
 import dev.ortho.formats.OrthoIoException;
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.checkpoint.TensorRef;
-import dev.ortho.formats.safetensors.DType;
+import dev.ortho.formats.config.ModelConfig;
+import dev.ortho.formats.safetensors.TensorInfo;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * {@code ortho verify}: checks an output directory against its manifest (hashes), checks that
- * every edited tensor has no component along r beyond rounding, and, given the original, that
- * untouched tensors are byte-identical and edited ones equal the projection of the original.
+ * {@code ortho verify}: checks an Ortho output without trusting its manifest's account of what was edited.
+ *
+ * <ol>
+ *   <li>files: every file's SHA-256 against the manifest, and no file anywhere in the output tree (sub
+ *       folders included) that the manifest does not list;</li>
+ *   <li>plan: the edit is planned again from the architecture spec and the manifest's parameters over the
+ *       output's tensors ({@link EditReplanner}); the manifest's {@code edits} list must be exactly that plan,
+ *       entry for entry, and every tensor must sit in the shard it came from;</li>
+ *   <li>leftover: every planned writer has no component along the removed directions beyond the rounding
+ *       bound of its dtype (alpha_t = 1); for alpha_t != 1 that cannot be judged per vector without the
+ *       original and is reported as not applicable, except that a tensor with nothing left along r cannot
+ *       be an alpha_t != 1 edit of a generic original, which fails;</li>
+ *   <li>with the original: every planned tensor equals the edit of the original recomputed by
+ *       {@link ReferenceEdit} (independent float64 code) within 1 ulp, every other tensor is byte-identical,
+ *       with the same dtype and shape.</li>
+ * </ol>
  */
 public final class Verifier {
+
+    /** Files an edit writes that hold weights or code a loader may run. */
+    private static final Set<String> WEIGHT_SUFFIXES = Set.of(".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".gguf",
+            ".npz", ".npy", ".h5", ".msgpack", ".onnx", ".pkl", ".py");
 
     private Verifier() {}
 
     public static VerifyReport verify(Path edited, Optional<Path> original, int threads) {
+        return verify(edited, original, Optional.empty(), threads);
+    }
+
+    /**
+     * @param archSpecFile the user spec the edit was made with, when the manifest's arch is not built in
+     */
+    public static VerifyReport verify(Path edited, Optional<Path> original, Optional<Path> archSpecFile, int threads) {
+        if (!Files.exists(edited)) throw new InvalidInputException(edited, null, "does not exist");
         Path dir = Files.isDirectory(edited) ? edited : edited.toAbsolutePath().getParent();
-        Manifest manifest = ManifestJson.read(dir.resolve(Manifest.FILE_NAME));
+        Path manifestFile = dir.resolve(Manifest.FILE_NAME);
+        RecordedEdit rec = RecordedEdit.read(manifestFile);
+        ArchRegistry registry = ArchRegistry.builtin();
+        if (archSpecFile.isPresent()) registry = registry.with(archSpecFile.get());
+        ArchSpec spec = registry.byName(rec.arch()).orElseThrow(() -> new InvalidInputException(manifestFile, null,
+                "the edit used architecture '" + rec.arch() + "', which is not built in: pass its spec with --arch-spec FILE"));
+
         List<CheckResult> checks = new ArrayList<>();
-        checkHashes(dir, manifest, checks);
+        checkFiles(dir, rec.outputs(), checks);
         Checkpoint opened;
         try {
             opened = Checkpoint.open(dir);
@@ -53,11 +89,35 @@ public final class Verifier {
             checks.add(new CheckResult("files", dir.toString(), false, "not a consistent checkpoint any more: " + e.getMessage()));
             return new VerifyReport(dir.toString(), original.map(Path::toString).orElse(null), checks);
         }
-        try (Checkpoint out = opened) {
-            checkLeftovers(out, manifest, checks);
-            if (original.isPresent()) {
-                try (Checkpoint in = Checkpoint.open(original.get())) {
-                    checkAgainstOriginal(in, out, manifest, threads, checks);
+        try (Checkpoint out = opened; Checkpoint in = original.map(Checkpoint::open).orElse(null)) {
+            Path configFile = dir.resolve("config.json");
+            if (!Files.isRegularFile(configFile)) {
+                checks.add(new CheckResult("files", "config.json", false, "missing: the plan needs the hidden size"));
+                return new VerifyReport(dir.toString(), original.map(Path::toString).orElse(null), checks);
+            }
+            ModelConfig config = ModelConfig.read(configFile);
+            boolean inputTied = tiedState(spec, out, config, in, rec, checks);
+            List<TensorInfo> outTensors = out.tensors().stream().map(TensorRef::info).toList();
+            EditReplanner.Replan plan = EditReplanner.plan(spec, config.hiddenSize(), outTensors, rec, inputTied);
+            checks.addAll(plan.problems());
+            checkApproximate(spec, plan, rec, checks);
+            ManifestAgreement.check(plan.expected(), rec, out, checks);
+            if (in != null) checkPlacement(spec, in, out, rec, checks);
+            try (Workers workers = new Workers(threads)) {
+                checks.addAll(workers.map(List.copyOf(plan.expected().values()),
+                        e -> leftover(out.tensor(e.name()), e, rec.entries().get(e.name()))));
+                if (in != null) {
+                    checks.addAll(workers.map(out.tensors(), o -> againstOriginal(spec, in, o, plan.expected(), rec)));
+                    for (TensorRef t : in.tensors()) {
+                        if (out.find(t.info().name()).isEmpty()) {
+                            checks.add(new CheckResult("identical", t.info().name(), false, "in the original but missing from the output"));
+                        }
+                    }
+                } else {
+                    checks.add(CheckResult.notApplicable("reference", "edited tensors", "equality with the edit of the"
+                            + " original needs --original"));
+                    checks.add(CheckResult.notApplicable("identical", "untouched tensors", (out.tensors().size()
+                            - plan.expected().size()) + " tensors: byte identity with the original needs --original"));
                 }
             }
         }
@@ -66,23 +126,25 @@ public final class Verifier {
 
     // ------------------------------------------------------------------ hashes and file set
 
-    private static void checkHashes(Path dir, Manifest m, List<CheckResult> checks) {
+    private static void checkFiles(Path dir, List<FileDigest> outputs, List<CheckResult> checks) {
         Set<String> listed = new HashSet<>();
-        for (FileDigest f : m.outputs()) {
+        Path root = dir.toAbsolutePath().normalize();
+        for (FileDigest f : outputs) {
             listed.add(f.path());
-            Path p = dir.resolve(f.path()).normalize();
-            if (!p.startsWith(dir.normalize()) || !Files.isRegularFile(p)) {
+            Path p = root.resolve(f.path()).normalize();
+            if (!p.startsWith(root) || !Files.isRegularFile(p) || Files.isSymbolicLink(p)) {
                 checks.add(new CheckResult("hash", f.path(), false, "listed in the manifest but missing"));
                 continue;
             }
             if (f.sha256() == null) {
-                checks.add(new CheckResult("hash", f.path(), true, "no hash recorded (made with --hash none): only present"));
+                checks.add(CheckResult.notApplicable("hash", f.path(), "no hash recorded (made with --hash none): the file is"
+                        + " present, its bytes are checked only by the tensor checks"));
                 continue;
             }
-            try (Arena arena = Arena.ofShared(); var ch = java.nio.channels.FileChannel.open(p)) {
+            try (Arena arena = Arena.ofShared(); FileChannel ch = FileChannel.open(p)) {
                 long size = ch.size();
                 String sha = size == 0 ? Sha256Hex.of(Sha256Hex.newDigest().digest())
-                        : Sha256Hex.hash(ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, size, arena));
+                        : Sha256Hex.hash(ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
                 boolean ok = size == f.size() && sha.equals(f.sha256());
                 checks.add(new CheckResult("hash", f.path(), ok, ok ? "sha256 " + sha.substring(0, 16) + "…"
                         : "sha256 " + sha + " (" + size + " bytes) but the manifest says " + f.sha256() + " (" + f.size() + " bytes)"));
@@ -90,198 +152,194 @@ public final class Verifier {
                 throw new OrthoIoException(p, "cannot read for hashing", e);
             }
         }
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path p : files.toList()) {
-                String name = p.getFileName().toString();
-                if (name.endsWith(".safetensors") && !listed.contains(name)) {
-                    checks.add(new CheckResult("files", name, false, "weight file not listed in the manifest"));
-                }
+        // Everything in the tree, sub folders included: a loader may pick up weights or code from anywhere.
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path p : files.sorted().toList()) {
+                if (p.equals(root) || Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                String rel = root.relativize(p).toString().replace('\\', '/');
+                if (rel.equals(Manifest.FILE_NAME) || listed.contains(rel)) continue;
+                String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                String what = Files.isSymbolicLink(p) ? "link" : WEIGHT_SUFFIXES.stream().anyMatch(name::endsWith)
+                        || name.endsWith(".index.json") ? "weight or code file" : "file";
+                checks.add(new CheckResult("files", rel, false, what + " not listed in the manifest (an edit writes only"
+                        + " the files it lists)"));
             }
         } catch (IOException e) {
             throw new OrthoIoException(dir, "cannot list", e);
         }
     }
 
-    // ------------------------------------------------------------------ leftover along r
+    // ------------------------------------------------------------------ tied head and post-norm writers
 
-    private static void checkLeftovers(Checkpoint out, Manifest m, List<CheckResult> checks) {
-        for (EditedTensor e : m.edits()) {
-            double alpha = alphaOf(m, e);
-            boolean removal = alpha == 1.0;
-            Optional<TensorRef> ref = out.find(e.name());
-            if (ref.isEmpty()) {
-                checks.add(new CheckResult("leftover", e.name(), false, "edited tensor missing from the output"));
-                continue;
+    /**
+     * Whether the input's head was tied: from the original when given, else as recorded, checked against what
+     * the output must then look like. The recorded {@code untied} must follow from it and the policy.
+     */
+    private static boolean tiedState(ArchSpec spec, Checkpoint out, ModelConfig outConfig, Checkpoint in, RecordedEdit rec,
+                                     List<CheckResult> checks) {
+        boolean tied = rec.tied();
+        if (in != null) {
+            boolean inHead = in.tensors().stream().anyMatch(t -> spec.classify(t.info().name()).role() == Role.LM_HEAD);
+            boolean inEmbedding = in.tensors().stream().anyMatch(t -> spec.classify(t.info().name()).role() == Role.EMBEDDING);
+            Path cfg = in.directory().resolve("config.json");
+            Optional<Boolean> raw = Files.isRegularFile(cfg) ? ModelConfig.read(cfg).tieWordEmbeddingsRaw() : Optional.empty();
+            tied = inEmbedding && !inHead && raw.orElse(true);
+            if (tied != rec.tied()) {
+                checks.add(new CheckResult("plan", "tied head", false, "the manifest says tied=" + rec.tied()
+                        + " but the original's head is " + (tied ? "tied" : "not tied")));
             }
-            // Every basis vector's leftover must be ~0: norm preservation scales u, which is already
-            // orthogonal to the whole span, so it keeps the leftover at rounding level too.
-            Leftover l = new Leftover(0, 0);
-            for (double[] r : basisOf(m, e)) {
-                Leftover one = leftover(ref.get().data(), ref.get().info().dtype(), ref.get().info().shapeArray(),
-                        ProjectionLayout.valueOf(e.layout()), r);
-                l = new Leftover(Math.max(l.max, one.max), Math.max(l.worstRatio, one.worstRatio));
-            }
-            if (!removal) {
-                checks.add(new CheckResult("leftover", e.name(), true, String.format(
-                        "alpha=%s: max |r·w'| %.3e (not expected to be zero)", alpha, l.max)));
-            } else {
-                checks.add(new CheckResult("leftover", e.name(), l.worstRatio <= 1.0, String.format(
-                        "max |r·w'| %.3e, %.2f of the rounding bound", l.max, l.worstRatio)));
-            }
+        }
+        boolean untied = tied && rec.tiedPolicy() == TiedPolicy.UNTIE && rec.components().contains("embed");
+        if (untied != rec.untied()) {
+            checks.add(new CheckResult("plan", "tied head", false, "the manifest says untied=" + rec.untied()
+                    + " but tied=" + tied + " with --tied-embeddings " + rec.tiedPolicy().cliName() + " means untied=" + untied));
+        }
+        boolean outHead = out.find(EditPlanner.UNTIED_HEAD_NAME).isPresent();
+        if (untied && (!outHead || outConfig.tieWordEmbeddingsRaw().orElse(true))) {
+            checks.add(new CheckResult("plan", EditPlanner.UNTIED_HEAD_NAME, false, "an untied edit must write an explicit head"
+                    + " and tie_word_embeddings=false in config.json; the output has " + (outHead ? "the head" : "no head")
+                    + " and tie_word_embeddings=" + outConfig.tieWordEmbeddingsRaw().map(String::valueOf).orElse("(absent)")));
+        }
+        return tied;
+    }
+
+    private static void checkApproximate(ArchSpec spec, EditReplanner.Replan plan, RecordedEdit rec, List<CheckResult> checks) {
+        boolean approximate = spec.postNormWriters() && plan.expected().values().stream()
+                .anyMatch(e -> e.role() == Role.ATTN_OUT || e.role() == Role.MLP_OUT || e.role() == Role.EXPERT_OUT);
+        if (approximate != rec.approximate() || (approximate && !rec.allowApproximate())) {
+            checks.add(new CheckResult("plan", "approximate", false, "the plan edits " + (approximate ? "" : "no ")
+                    + "post-norm writers of '" + spec.name() + "' but the manifest says approximate=" + rec.approximate()
+                    + ", allow_approximate=" + rec.allowApproximate()));
         }
     }
 
-    private record Leftover(double max, double worstRatio) {}
-
-    private static Leftover leftover(MemorySegment data, DType dtype, long[] shape, ProjectionLayout layout, double[] r) {
-        ElementCodec codec = ElementCodec.of(dtype);
-        int n = r.length;
-        double rr = 0;
-        for (double v : r) rr += v * v;
-        double max = 0, worst = 0;
-        if (layout == ProjectionLayout.ROWS) {
-            long rows = data.byteSize() / dtype.byteSize() / n;
-            double[] y = new double[n];
-            for (long row = 0; row < rows; row++) {
-                codec.decode(data, row * n, y, n);
-                double dot = 0, sumAbs = 0, sumAbsY = 0;
-                for (int i = 0; i < n; i++) {
-                    dot += r[i] * y[i];
-                    sumAbs += Math.abs(r[i] * y[i]);
-                    sumAbsY += Math.abs(y[i]);
-                }
-                max = Math.max(max, Math.abs(dot));
-                worst = Math.max(worst, Math.abs(dot) / LeftoverBound.bound(dtype, sumAbs, sumAbsY, rr));
+    /** Every output tensor in the shard the original kept it in (an untied head: the embedding's shard). */
+    private static void checkPlacement(ArchSpec spec, Checkpoint in, Checkpoint out, RecordedEdit rec, List<CheckResult> checks) {
+        int moved = 0;
+        for (TensorRef o : out.tensors()) {
+            String name = o.info().name();
+            Optional<TensorRef> src = source(spec, in, o, rec);
+            if (src.isEmpty()) continue; // reported by the comparison with the original
+            String want = src.get().file().path().getFileName().toString(), have = o.file().path().getFileName().toString();
+            if (!want.equals(have)) {
+                moved++;
+                checks.add(new CheckResult("placement", name, false, "stored in " + have + " but the original keeps it in " + want));
             }
+        }
+        if (moved == 0) checks.add(new CheckResult("placement", "all tensors", true, "each in the shard the original keeps it in"));
+    }
+
+    // ------------------------------------------------------------------ leftover along the basis
+
+    private static List<CheckResult> leftover(TensorRef ref, ExpectedEdit e, RecordedEdit.Entry entry) {
+        List<CheckResult> out = new ArrayList<>();
+        TensorInfo info = ref.info();
+        LeftoverCheck.Leftover l = LeftoverCheck.measure(ref.data(), info.dtype(), info.shapeArray(), e);
+        String along = e.basis().size() == 1 ? "r" : "the " + e.basis().size() + " directions";
+        if (e.alphaT() == 1.0) {
+            out.add(new CheckResult("leftover", e.name(), l.worstRatio() <= 1.0, String.format(Locale.ROOT,
+                    "max |%s·w'| %.3e, %.2f of the %s rounding bound%s", e.basis().size() == 1 ? "r" : "q",
+                    l.max(), l.worstRatio(), info.dtype(), l.worstRatio() <= 1.0 ? "" : ": a planned writer still has a"
+                            + " component along " + along + " (not edited, or edited wrongly)")));
+        } else if (l.nonZero() > 1 && l.worstRatio() <= 1.0) {
+            out.add(new CheckResult("leftover", e.name(), false, String.format(Locale.ROOT, "alpha_t=%s leaves (1 - alpha_t)(r·v)"
+                    + " along r, but nothing is left (max |r·w'| %.3e): these weights look edited with alpha 1, not what the"
+                    + " manifest says (or the original was already orthogonal to r; check with --original)", fmt(e.alphaT()), l.max())));
         } else {
-            int cols = (int) shape[shape.length - 1];
-            long batches = data.byteSize() / dtype.byteSize() / ((long) n * cols);
-            double[] y = new double[cols];
-            for (long b = 0; b < batches; b++) {
-                double[] dot = new double[cols], sumAbs = new double[cols], sumAbsY = new double[cols];
-                for (int h = 0; h < n; h++) {
-                    codec.decode(data, (b * n + h) * cols, y, cols);
-                    for (int j = 0; j < cols; j++) {
-                        dot[j] += r[h] * y[j];
-                        sumAbs[j] += Math.abs(r[h] * y[j]);
-                        sumAbsY[j] += Math.abs(y[j]);
-                    }
-                }
-                for (int j = 0; j < cols; j++) {
-                    max = Math.max(max, Math.abs(dot[j]));
-                    worst = Math.max(worst, Math.abs(dot[j]) / LeftoverBound.bound(dtype, sumAbs[j], sumAbsY[j], rr));
-                }
+            out.add(CheckResult.notApplicable("leftover", e.name(), String.format(Locale.ROOT, "alpha_t=%s: the expected"
+                    + " leftover (1 - alpha_t)(r·v) depends on the original v (max |r·w'| %.3e); --original checks it",
+                    fmt(e.alphaT()), l.max())));
+        }
+        if (entry != null && Double.isFinite(entry.frobeniusAfter())) {
+            double rel = Math.abs(l.frobenius() - entry.frobeniusAfter()) / Math.max(entry.frobeniusAfter(), Double.MIN_NORMAL);
+            if (rel > 1e-7) {
+                out.add(new CheckResult("leftover", e.name(), false, String.format(Locale.ROOT, "Frobenius norm %.9g but the"
+                        + " manifest recorded %.9g for it: these are not the bytes the edit wrote", l.frobenius(), entry.frobeniusAfter())));
             }
         }
-        return new Leftover(max, worst);
-    }
-
-    /** The basis the edit used for this tensor (the manifest's per-tensor basis layer, else its layer). */
-    private static List<double[]> basisOf(Manifest m, EditedTensor e) {
-        List<List<double[]>> unit = m.direction().unit();
-        if (unit.size() == 1) return unit.getFirst();
-        int layer = e.basisLayer() != null && e.basisLayer() >= 0 ? e.basisLayer() : Math.max(e.layer(), 0);
-        return unit.get(layer);
-    }
-
-    /** α_t of the tensor (older manifests: the global alpha). */
-    private static double alphaOf(Manifest m, EditedTensor e) {
-        return e.alpha() != null ? e.alpha() : m.parameters().alpha();
+        return out;
     }
 
     // ------------------------------------------------------------------ against the original
 
-    private static void checkAgainstOriginal(Checkpoint in, Checkpoint out, Manifest m, int threads,
-                                             List<CheckResult> checks) {
-        Map<String, EditedTensor> edits = new HashMap<>();
-        for (EditedTensor e : m.edits()) edits.put(e.name(), e);
-        Set<String> seen = new HashSet<>();
-        int identical = 0;
-        List<String> differing = new ArrayList<>();
-        try (ProjectionKernel kernel = new ProjectionKernel(threads)) {
-            for (TensorRef o : out.tensors()) {
-                String name = o.info().name();
-                seen.add(name);
-                boolean untiedHead = m.parameters().untied() && name.equals(EditPlanner.UNTIED_HEAD_NAME)
-                        && in.find(name).isEmpty();
-                Optional<TensorRef> src = untiedHead ? embedding(in, m) : in.find(name);
-                if (src.isEmpty()) {
-                    checks.add(new CheckResult("identical", name, false, "not in the original checkpoint"));
-                    continue;
-                }
-                EditedTensor e = edits.get(name);
-                if (e == null) {
-                    MemorySegment a = src.get().data(), b = o.data();
-                    if (a.byteSize() == b.byteSize() && a.mismatch(b) == -1 && src.get().info().dtype() == o.info().dtype()
-                            && src.get().info().shape().equals(o.info().shape())) {
-                        identical++;
-                    } else {
-                        differing.add(name);
-                    }
-                    continue;
-                }
-                boolean np = m.parameters().normPreserving() && !e.role().equals(Role.WRITER_BIAS.name());
-                checks.add(compareProjection(kernel, src.get(), o, e, basisOf(m, e), alphaOf(m, e), np));
-            }
-        }
-        for (TensorRef t : in.tensors()) {
-            if (!seen.contains(t.info().name())) {
-                checks.add(new CheckResult("identical", t.info().name(), false, "in the original but missing from the output"));
-            }
-        }
-        checks.add(new CheckResult("identical", "untouched tensors", differing.isEmpty(), differing.isEmpty()
-                ? identical + " byte-identical to the original"
-                : differing.size() + " differ from the original although not edited: " + String.join(", ", differing.subList(0, Math.min(5, differing.size())))));
+    private static Optional<TensorRef> source(ArchSpec spec, Checkpoint in, TensorRef o, RecordedEdit rec) {
+        String name = o.info().name();
+        Optional<TensorRef> direct = in.find(name);
+        if (direct.isPresent() || !(rec.untied() && name.equals(EditPlanner.UNTIED_HEAD_NAME))) return direct;
+        // The untied head is a copy of the original embedding.
+        return in.tensors().stream().filter(t -> spec.classify(t.info().name()).role() == Role.EMBEDDING).findFirst();
     }
 
-    private static Optional<TensorRef> embedding(Checkpoint in, Manifest m) {
-        return m.edits().stream().filter(e -> e.role().equals("EMBEDDING")).findFirst()
-                .flatMap(e -> in.find(e.name()));
+    private static List<CheckResult> againstOriginal(ArchSpec spec, Checkpoint in, TensorRef o, Map<String, ExpectedEdit> expected, RecordedEdit rec) {
+        String name = o.info().name();
+        Optional<TensorRef> src = source(spec, in, o, rec);
+        if (src.isEmpty()) return List.of(new CheckResult("identical", name, false, "not in the original checkpoint"));
+        TensorInfo a = src.get().info(), b = o.info();
+        if (a.dtype() != b.dtype() || !a.shape().equals(b.shape())) {
+            return List.of(new CheckResult(expected.containsKey(name) ? "reference" : "identical", name, false,
+                    "stored as " + b.dtype() + " " + b.shape() + " but the original " + a.name() + " is " + a.dtype() + " " + a.shape()));
+        }
+        ExpectedEdit e = expected.get(name);
+        if (e == null) {
+            MemorySegment x = src.get().data(), y = o.data();
+            long at = x.mismatch(y);
+            return List.of(at == -1 ? new CheckResult("identical", name, true, "byte-identical to the original")
+                    : new CheckResult("identical", name, false, "not planned to be edited, but differs from the original"
+                    + " at byte " + at));
+        }
+        ReferenceEdit.Agreement g = ReferenceEdit.compare(src.get().data(), o.data(), b.dtype(), b.shapeArray(), e);
+        String what = String.format(Locale.ROOT, "edit (alpha_t=%s, k=%d%s)", fmt(e.alphaT()), e.basis().size(),
+                e.rescaled() ? ", norm-preserving" : "");
+        if (g.ok()) {
+            return List.of(new CheckResult("reference", name, true, g.withinUlp() == 0
+                    ? "bit-identical to the float64 reference " + what + " of the original"
+                    : String.format(Locale.ROOT, "equals the float64 reference %s of the original: %d elements bit-identical,"
+                    + " %d within 1 ulp", what, g.bitIdentical(), g.withinUlp())));
+        }
+        return List.of(new CheckResult("reference", name, false, String.format(Locale.ROOT, "%d of %d elements differ by more"
+                + " than 1 ulp from the float64 reference %s of the original (first at element %d, worst %.3g ulp)",
+                g.beyond(), g.elements(), what, g.firstBeyond(), g.worstUlps())));
     }
 
-    private static CheckResult compareProjection(ProjectionKernel kernel, TensorRef src, TensorRef out,
-                                                 EditedTensor e, List<double[]> basis, double alpha, boolean normPreserving) {
-        DType dtype = out.info().dtype();
-        if (dtype != src.info().dtype() || !out.info().shape().equals(src.info().shape())) {
-            return new CheckResult("projection", e.name(), false, "dtype or shape differs from the original");
+    private static String fmt(double v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** Per-tensor checks on a few threads; results in input order, so the report does not depend on threads. */
+    private static final class Workers implements AutoCloseable {
+        private final ExecutorService pool;
+
+        Workers(int threads) {
+            pool = threads <= 1 ? null : Executors.newFixedThreadPool(Math.min(threads, 64), r -> {
+                Thread t = new Thread(r, "ortho-verify");
+                t.setDaemon(true);
+                return t;
+            });
         }
-        // Recompute the projection chunk by chunk and compare each chunk with the stored bytes at
-        // the same offset, so verification needs no buffer the size of the tensor.
-        ElementCodec codec = ElementCodec.of(dtype);
-        MemorySegment actual = out.data();
-        int size = dtype.byteSize();
-        long[] at = {0}, differing = {0}, beyondUlp = {0};
-        double[] a = new double[1], b = new double[1];
-        kernel.project(src.data(), dtype, src.info().shapeArray(), ProjectionLayout.valueOf(e.layout()), basis, alpha,
-                normPreserving, chunk -> {
-            MemorySegment stored = actual.asSlice(at[0], chunk.byteSize());
-            if (stored.mismatch(chunk) != -1) {
-                for (long i = 0; i < chunk.byteSize() / size; i++) {
-                    codec.decode(stored, i, a, 1);
-                    codec.decode(chunk, i, b, 1);
-                    if (Double.compare(a[0], b[0]) != 0) {
-                        differing[0]++;
-                        if (!(Math.abs(a[0] - b[0]) <= ulp(dtype, b[0]))) beyondUlp[0]++;
-                    }
-                }
+
+        <T> List<CheckResult> map(List<T> items, Function<T, List<CheckResult>> f) {
+            List<CheckResult> out = new ArrayList<>();
+            if (pool == null) {
+                for (T t : items) out.addAll(f.apply(t));
+                return out;
             }
-            at[0] += chunk.byteSize();
-        });
-        if (differing[0] == 0) {
-            return new CheckResult("projection", e.name(), true, "bit-identical to the projection of the original");
+            List<Future<List<CheckResult>>> futures = new ArrayList<>();
+            for (T t : items) futures.add(pool.submit(() -> f.apply(t)));
+            try {
+                for (Future<List<CheckResult>> fu : futures) out.addAll(fu.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during verification", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            }
+            return out;
         }
-        return new CheckResult("projection", e.name(), beyondUlp[0] == 0, beyondUlp[0] == 0
-                ? differing[0] + " elements differ by 1 ulp from the projection of the original"
-                : beyondUlp[0] + " of " + src.info().elementCount() + " elements differ by more than 1 ulp from the projection of the original");
-    }
 
-    private static double ulp(DType t, double v) {
-        return switch (t) {
-            case F32 -> Math.ulp((float) v);
-            case F64 -> Math.ulp(v);
-            case BF16 -> Math.ulp((float) v) * 65536.0;
-            case F16 -> Math.max(Math.ulp((float) v) * 8192.0, 0x1p-24);
-            default -> 0;
-        };
+        @Override
+        public void close() {
+            if (pool != null) pool.shutdownNow();
+        }
     }
 }
