@@ -40,7 +40,7 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--direction-index", paramLabel = "LAYER[@POS]",
             description = {"With a candidates file (ortho extract) as --direction: the candidate at a fractional layer,",
                     "e.g. 12.4 (layers 12 and 13 normalized, mixed 0.6/0.4, renormalized) at position POS (default -1).",
-                    "Given once per --direction when several are given."})
+                    "Given once per --direction when several are given ('-' for a direction without one)."})
     List<String> directionIndices;
 
     @Option(names = "--biproject", paramLabel = "CANDIDATES_FILE",

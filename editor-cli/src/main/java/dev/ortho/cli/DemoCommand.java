@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.pipeline.RunPlan;
+
 import dev.ortho.core.text.InstructionFiles;
 import dev.ortho.formats.OrthoIoException;
 import picocli.CommandLine.Command;
@@ -54,10 +56,9 @@ final class DemoCommand implements Callable<Integer> {
         List<String> l = InstructionFiles.read(promptsDir.resolve("harmless.txt"));
         RunPlan plan = new RunPlan(model, out, true, h.subList(0, TRAIN), l.subList(0, TRAIN), h.subList(TRAIN, TRAIN + VAL),
                 l.subList(TRAIN, TRAIN + VAL), h.subList(TRAIN + VAL, h.size()), l.subList(TRAIN + VAL, l.size()), "I,As", true, 0.2, 0.1, 0.0,
-                maxNewTokens, 32, threads, "untie");
-        Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!json), ProgressBar.forTerminal(!json)).run();
-        RunCommand.print(spec.commandLine().getOut(), report, out, json);
-        return RunCommand.exitCode(report);
+                RunPlan.Fallback.NONE, maxNewTokens, 32, threads, "untie", AblateCommand.commandLine(),
+                dev.ortho.core.arch.ArchChoice.detect());
+        return RunCommand.execute(plan, spec, json, !json);
     }
 
     private static void copy(String resource, Path target) {

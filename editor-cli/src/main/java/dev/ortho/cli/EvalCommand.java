@@ -66,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
         RefusalEvaluation e;
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch, archOptions.choice())) {
             Intervention iv = intervention.build(s.runtime().config());
-            e = new RefusalEvaluator(s, judge, prompts.refusalIds(s.tokenizer()), maxNewTokens)
+            e = new RefusalEvaluator(s, judge, prompts.refusalTokens(s.tokenizer()).ids(), maxNewTokens)
                     .evaluate(condition, promptsFile.getFileName().toString(), instructions, iv, StepBar.forTerminal(!prompts.noProgress && !json));
         }
         double secs = (System.nanoTime() - t0) / 1e9;

@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.pipeline.RefusalTokenChoice;
+
 import dev.ortho.core.direction.CandidateDirections;
 import dev.ortho.core.pipeline.CandidatesFile;
 import dev.ortho.core.pipeline.DirectionExtractor;
@@ -67,8 +69,8 @@ final class ExtractCommand implements Callable<Integer> {
         Map<String, Object> report = new LinkedHashMap<>();
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch, archOptions.choice())) {
             List<int[]> hi = s.encode(h), li = s.encode(l);
-            Map<String, Object> derivation = new LinkedHashMap<>();
-            int[] refusal = prompts.refusalIds(s, hi, li, derivation);
+            RefusalTokenChoice tokens = prompts.refusalTokens(s, hi, li);
+            int[] refusal = tokens.ids();
             Extraction e = new DirectionExtractor(s, refusal, !noFilter).extract(hi, li, StepBar.forTerminal(!prompts.noProgress && !json));
             CandidateDirections c = e.candidates();
             Map<String, String> meta = new LinkedHashMap<>();
@@ -86,7 +88,7 @@ final class ExtractCommand implements Callable<Integer> {
             report.put("hidden", c.hidden());
             report.put("eoi_token_ids", s.formatter().postInstructionIds());
             report.put("refusal_token_ids", refusal);
-            report.putAll(derivation);
+            report.put("refusal_tokens", tokens);
             report.put("sample", ReportFiles.map("n", n, "seed", seed));
             report.put("filter", !noFilter);
             report.put("harmful", ReportFiles.map("file", harmful.toString(), "sha256", meta.get("harmful_sha256"), "prompts", h.size(),

@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.numeric.Softmax;
+
 import dev.ortho.core.runtime.Capture;
 import dev.ortho.core.runtime.ForwardResult;
 import dev.ortho.core.runtime.Intervention;
@@ -88,7 +90,7 @@ final class LogitsCommand implements Callable<Integer> {
             float[] row = r.logitsRow(0, p);
             double[] d = new double[v];
             for (int j = 0; j < v; j++) d[j] = row[j];
-            double lse = logSumExp(d);
+            double lse = Softmax.logSumExp(row, 0, v);
             List<Map<String, Object>> top = new ArrayList<>();
             for (int id : LogitComparison.topK(d, topK)) {
                 Map<String, Object> t = new LinkedHashMap<>();
@@ -130,13 +132,5 @@ final class LogitsCommand implements Callable<Integer> {
             w.println(sb);
         }
         if (out != null) w.println("logits written to " + out);
-    }
-
-    private static double logSumExp(double[] d) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (double x : d) max = Math.max(max, x);
-        double s = 0;
-        for (double x : d) s += Math.exp(x - max);
-        return max + Math.log(s);
     }
 }

@@ -22,7 +22,7 @@ import java.util.List;
         description = "Removes (or adds) the refusal direction of a chat model by editing its safetensors checkpoint.",
         subcommands = {InspectCommand.class, AblateCommand.class, VerifyCommand.class, DiffCommand.class, AssembleCommand.class, CleanCommand.class,
                 LogitsCommand.class, GenerateCommand.class, CompareCommand.class,
-                ExtractCommand.class, SelectCommand.class, EvalCommand.class, RunCommand.class, DemoCommand.class,
+                ExtractCommand.class, SelectCommand.class, EvalCommand.class, RunCommand.class, SearchCommand.class, FragilityCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:verification failed", "2:bad input or usage", "3:I/O error"})

@@ -1,19 +1,14 @@
 package dev.ortho.cli;
 
 import dev.ortho.core.pipeline.ModelSession;
-import dev.ortho.core.pipeline.ReportFiles;
-import dev.ortho.core.pipeline.RefusalTokenDerivation;
+import dev.ortho.core.pipeline.RefusalTokenChoice;
 import dev.ortho.core.text.InstructionFiles;
-import dev.ortho.core.text.RefusalTokens;
 import dev.ortho.core.text.TextTokenizer;
 import dev.ortho.formats.InvalidInputException;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
 
 /** Options shared by the pipeline commands: how prompt files are read, refusal tokens, batching, threads. */
@@ -24,8 +19,9 @@ final class PromptOptions {
     String field;
 
     @Option(names = "--refusal-tokens", paramLabel = "LIST", defaultValue = "I,As",
-            description = "Refusal tokens of the refusal score, as text, each one token (default ${DEFAULT-VALUE}); 'auto' derives"
-                    + " them from the model's greedy first tokens on the harmful vs harmless prompts.")
+            description = "Refusal tokens of the refusal score, as text (default ${DEFAULT-VALUE}); a string that is not one token of"
+                    + " the model's tokenizer is dropped with a warning. 'auto' derives them from the model's greedy first tokens on the"
+                    + " harmful vs harmless prompts, keeping those whose answers the substring judge calls refusals.")
     String refusalTokens;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
@@ -42,35 +38,19 @@ final class PromptOptions {
     }
 
     boolean autoRefusalTokens() {
-        return refusalTokens.strip().equalsIgnoreCase("auto");
+        return RefusalTokenChoice.isAuto(refusalTokens);
     }
 
-    /**
-     * The refusal ids: given, or derived from {@code harmful} and {@code harmless} with 'auto' (the derivation
-     * goes into {@code report} under "refusal_token_derivation").
-     */
-    int[] refusalIds(ModelSession s, List<int[]> harmful, List<int[]> harmless, Map<String, Object> report) {
-        if (!autoRefusalTokens()) return refusalIds(s.tokenizer());
-        RefusalTokenDerivation.Derived d = RefusalTokenDerivation.derive(s, harmful, harmless);
-        List<Map<String, Object>> rows = new ArrayList<>();
-        d.firstTokenCounts().forEach((id, c) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", id);
-            m.put("token", s.tokenizer().decode(new int[]{id}, false));
-            m.put("harmful", c[0]);
-            m.put("harmless", c[1]);
-            rows.add(m);
-        });
-        report.put("refusal_token_derivation", ReportFiles.map("ids", d.ids(), "first_tokens", rows,
-                "rule", "greedy first token of >= 10 % of harmful and <= 5 % of harmless prompts"));
-        return d.ids();
+    /** The refusal tokens: given (single-token strings; others dropped with a warning), or derived with 'auto'. */
+    RefusalTokenChoice refusalTokens(ModelSession s, List<int[]> harmful, List<int[]> harmless) {
+        return RefusalTokenChoice.resolve(refusalTokens, s, () -> harmful, () -> harmless);
     }
 
-    int[] refusalIds(TextTokenizer tok) {
+    /** The given refusal tokens, for commands without harmful and harmless prompts to derive them from. */
+    RefusalTokenChoice refusalTokens(TextTokenizer tok) {
         if (autoRefusalTokens())
             throw new InvalidInputException("--refusal-tokens auto needs harmful and harmless prompts (extract, select, run); give the tokens");
-        List<String> strings = Arrays.stream(refusalTokens.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-        return RefusalTokens.resolve(tok, strings);
+        return RefusalTokenChoice.given(tok, RefusalTokenChoice.split(refusalTokens));
     }
 
     void check() {

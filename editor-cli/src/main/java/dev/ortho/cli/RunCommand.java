@@ -1,5 +1,13 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.eval.NoSurvivingCandidateException;
+import dev.ortho.core.pipeline.EditVerification;
+import dev.ortho.core.pipeline.PaperPipeline;
+import dev.ortho.core.pipeline.RunPlan;
+import dev.ortho.core.pipeline.RunReport;
+import dev.ortho.core.pipeline.SelectionRow;
+import dev.ortho.formats.InvalidInputException;
+
 import dev.ortho.core.pipeline.RefusalEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +20,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", description = {
@@ -52,11 +59,29 @@ final class RunCommand implements Callable<Integer> {
             description = "untie (default), edit-both or skip-embedding, as for ortho ablate.")
     String tied;
 
+    @Option(names = "--prune-layers", paramLabel = "F", defaultValue = "0.2",
+            description = "Selection: discard candidates of layers >= L*(1-F) (default ${DEFAULT-VALUE}).")
+    double pruneLayers;
+
+    @Option(names = "--max-kl", paramLabel = "X", defaultValue = "0.1",
+            description = "Selection: discard candidates whose first-token KL on harmless prompts exceeds X (default ${DEFAULT-VALUE}).")
+    double maxKl;
+
+    @Option(names = "--min-induce", paramLabel = "X", defaultValue = "0.0",
+            description = "Selection: discard candidates whose induce score is below X (default ${DEFAULT-VALUE}).")
+    double minInduce;
+
+    @Option(names = "--fallback", paramLabel = "WHAT", defaultValue = "none",
+            description = "When every candidate is filtered out: none (stop and explain, exit 2), ignore-kl (the reference's fallback:"
+                    + " the lowest bypass score among candidates that fail only the KL filter) or search (continue with ortho search)."
+                    + " Default ${DEFAULT-VALUE}.")
+    String fallback;
+
     @Option(names = "--json", description = "Print report.json instead of the summary table.")
     boolean json;
 
-    @Mixin PromptOptions prompts;
     @Mixin ArchOptions archOptions;
+    @Mixin PromptOptions prompts;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -67,77 +92,87 @@ final class RunCommand implements Callable<Integer> {
         RunPlan plan;
         if (harmfulVal != null || harmlessVal != null || harmfulTest != null || harmlessTest != null) {
             if (harmfulVal == null || harmlessVal == null || harmfulTest == null || harmlessTest == null)
-                throw new dev.ortho.formats.InvalidInputException("give all four of --harmful-val, --harmless-val, --harmful-test, --harmless-test, or none");
+                throw new InvalidInputException("give all four of --harmful-val, --harmless-val, --harmful-test, --harmless-test, or none");
             plan = plan(h, l, prompts.read(harmfulVal), prompts.read(harmlessVal), prompts.read(harmfulTest), prompts.read(harmlessTest));
         } else {
             RunPlan.Split hs = RunPlan.Split.of(h, harmful.toString()), ls = RunPlan.Split.of(l, harmless.toString());
             plan = plan(hs.train(), ls.train(), hs.val(), ls.val(), hs.test(), ls.test());
         }
-        Map<String, Object> report = new PipelineRunner(plan, archOptions.choice(), StepBar.forTerminal(!prompts.noProgress && !json), ProgressBar.forTerminal(!prompts.noProgress && !json)).run();
-        print(spec.commandLine().getOut(), report, out, json);
+        return execute(plan, spec, json, !prompts.noProgress && !json);
+    }
+
+    /** How the run verifies its edit; tests swap it to show that a failed verification fails the run. */
+    static EditVerification verification = EditVerification.VERIFY;
+
+    /** Runs the pipeline and prints it; shared with {@code ortho demo}. Exit 1 when a check of the run failed. */
+    static int execute(RunPlan plan, CommandSpec spec, boolean json, boolean progress) {
+        RunReport report;
+        try {
+            report = new PaperPipeline(plan, StepBar.forTerminal(progress), ProgressBar.forTerminal(progress), verification).run();
+        } catch (NoSurvivingCandidateException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            SelectCommand.printDiagnosis(err, e.diagnosis());
+            err.println("The scores of every candidate are in " + plan.out().resolve("selection.json") + " and "
+                    + plan.out().resolve("selection.csv") + ".");
+            err.flush();
+            return OrthoCommand.EXIT_BAD_INPUT;
+        }
+        print(spec.commandLine().getOut(), report, plan.out(), json);
         return exitCode(report);
     }
 
     /** 1 when the edited checkpoint failed verification or differs from hook ablation beyond the tolerance. */
-    @SuppressWarnings("unchecked")
-    static int exitCode(Map<String, Object> report) {
-        boolean verified = Boolean.TRUE.equals(((Map<String, Object>) report.get("verification")).get("ok"));
-        boolean equivalent = Boolean.TRUE.equals(((Map<String, Object>) report.get("equivalence")).get("ok"));
-        return verified && equivalent ? 0 : OrthoCommand.EXIT_VERIFY_FAILED;
-    }
-
-    private RunPlan plan(List<String> ht, List<String> lt, List<String> hv, List<String> lv, List<String> hx, List<String> lx) {
-        return new RunPlan(model, out, force, ht, lt, hv, lv, hx, lx, prompts.refusalTokens, !noFilter, 0.2, 0.1, 0.0,
-                maxNewTokens, prompts.batch, prompts.threads, tied);
+    static int exitCode(RunReport report) {
+        return report.checksPassed() ? 0 : OrthoCommand.EXIT_VERIFY_FAILED;
     }
 
     /** The verification verdict and the weight-edit-vs-hook equivalence, each in one line (failures listed). */
-    @SuppressWarnings("unchecked")
-    static void printChecks(PrintWriter w, Map<String, Object> report) {
-        Map<String, Object> v = (Map<String, Object>) report.get("verification");
-        boolean ok = Boolean.TRUE.equals(v.get("ok"));
-        w.printf(Locale.ROOT, "Verification of the edited checkpoint (ortho verify --original): %s, %s checks, %s failed, %s not applicable%n",
-                ok ? "VERIFIED" : "FAILED", v.get("checks"), v.get("failed"), v.get("not_applicable"));
-        for (String f : (List<String>) v.get("failures")) w.println("  FAIL " + f);
-        Map<String, Object> e = (Map<String, Object>) report.get("equivalence");
-        double diff = ((Number) e.get("max_abs_logit_diff_edited_vs_hook")).doubleValue();
-        if (!Boolean.TRUE.equals(e.get("applicable"))) {
-            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g; equivalence not applicable: %s%n", diff, e.get("reason"));
+    static void printChecks(PrintWriter w, RunReport report) {
+        RunReport.AblateSummary a = report.ablate();
+        w.printf(Locale.ROOT, "Verification of the edited checkpoint (ortho verify --original): %s, %d checks, %d failed, %d not applicable%n",
+                a.verifyOk() ? "VERIFIED" : "FAILED", a.verifyChecks(), a.verifyFailures(), a.verifyNotApplicable());
+        for (String f : a.verifyMessages()) w.println("  FAIL " + f);
+        RunReport.Equivalence e = report.equivalence();
+        if (!e.applicable()) {
+            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g; equivalence not applicable: %s%n", e.maxAbsLogitDiff(), e.reason());
         } else {
-            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g, tolerance %.3g (%s): %s%n", diff,
-                    ((Number) e.get("tolerance")).doubleValue(), e.get("reason"),
-                    Boolean.TRUE.equals(e.get("ok")) ? "EQUIVALENT" : "NOT EQUIVALENT");
+            w.printf(Locale.ROOT, "Weight edit vs hook ablation: max |dlogit| %.3g, tolerance %.3g (%s): %s%n", e.maxAbsLogitDiff(),
+                    e.tolerance(), e.reason(), e.ok() ? "EQUIVALENT" : "NOT EQUIVALENT");
         }
     }
 
-    @SuppressWarnings("unchecked")
-    static void print(PrintWriter w, Map<String, Object> report, Path out, boolean json) {
+    private RunPlan plan(List<String> ht, List<String> lt, List<String> hv, List<String> lv, List<String> hx, List<String> lx) {
+        return new RunPlan(model, out, force, ht, lt, hv, lv, hx, lx, prompts.refusalTokens, !noFilter, pruneLayers, maxKl, minInduce,
+                RunPlan.Fallback.parse(fallback), maxNewTokens, prompts.batch, prompts.threads, tied, AblateCommand.commandLine(), archOptions.choice());
+    }
+
+    static void print(PrintWriter w, RunReport report, Path out, boolean json) {
         if (json) {
             Json.print(w, report);
             return;
         }
-        Map<String, Object> sel = (Map<String, Object>) ((Map<String, Object>) report.get("selection")).get("selected");
-        w.printf(Locale.ROOT, "Selected direction: position %s (%s), layer %s; bypass %.3f, induce %.3f, KL %.4f%n", sel.get("position"),
-                ((String) sel.get("token")).replace("\n", "\\n"), sel.get("layer"), (Double) sel.get("bypass_score"),
-                (Double) sel.get("induce_score"), (Double) sel.get("kl_score"));
+        SelectionRow sel = report.candidates().stream().filter(SelectionRow::selected).findFirst().orElseThrow();
+        w.printf(Locale.ROOT, "Selected direction (%s): position %d (%s), layer %d; bypass %.3f, induce %.3f, KL %.4f%n", report.method(),
+                sel.position(), sel.token().replace("\n", "\\n"), sel.layer(), sel.bypassScore(), sel.induceScore(), sel.klScore());
+        w.println("Refusal tokens: " + report.refusalTokens().describe() + "; completions: greedy, " + report.maxNewTokens() + " new tokens");
         w.println();
         w.printf(Locale.ROOT, "%-26s %12s %12s%n", "refusal rate", "harmful", "harmless");
-        List<RefusalEvaluation> evals = (List<RefusalEvaluation>) report.get("evaluations");
         for (String c : List.of("baseline", "ablation", "actadd -1", "actadd +1", "weight edit")) {
             String hf = "-", hl = "-";
-            for (RefusalEvaluation e : evals) {
+            for (RunReport.Rate e : report.refusal()) {
                 if (!e.condition().equals(c)) continue;
                 String v = String.format(Locale.ROOT, "%5.1f %%", 100 * e.refusalRate());
                 if (e.promptSet().equals("harmful")) hf = v; else hl = v;
             }
             w.printf(Locale.ROOT, "%-26s %12s %12s%n", c, hf, hl);
         }
-        Map<String, Object> cmp = (Map<String, Object>) report.get("compare");
         w.println();
-        w.printf(Locale.ROOT, "First-token KL on harmless test, edited vs original: %.4f; max |logit edited - hook ablation|: %.3g%n",
-                (Double) cmp.get("kl_edited_vs_original_harmless_mean"), (Double) cmp.get("max_abs_logit_diff_edited_vs_hook_harmful"));
+        StringBuilder ce = new StringBuilder("Cross-entropy of the harmless continuations (nats/token):");
+        for (RunReport.CrossEntropy c : report.crossEntropy()) ce.append(String.format(Locale.ROOT, " %s %.3f;", c.condition(), c.crossEntropy()));
+        w.println(ce.substring(0, ce.length() - 1));
+        w.printf(Locale.ROOT, "First-token KL on harmless test, edited vs original: %.4f%n", report.compare().klEditedVsOriginalHarmlessMean());
         printChecks(w, report);
-        double total = ((Map<String, Double>) report.get("seconds")).values().stream().mapToDouble(Double::doubleValue).sum();
+        double total = report.seconds().values().stream().mapToDouble(Double::doubleValue).sum();
         w.printf(Locale.ROOT, "Pipeline time: %.1f s. Report: %s%n", total, out.resolve("report.html"));
         w.flush();
     }

@@ -7,11 +7,14 @@ import dev.ortho.core.eval.DirectionSelector;
 import dev.ortho.core.eval.Selection;
 import dev.ortho.core.eval.SelectionCriteria;
 import dev.ortho.core.pipeline.CandidatesFile;
+import dev.ortho.core.pipeline.DirectionSelectionStep;
+import dev.ortho.core.pipeline.SelectionReport;
+import dev.ortho.core.pipeline.SelectionRow;
+import dev.ortho.core.eval.SelectionDiagnosis;
 import dev.ortho.core.pipeline.FilteredPrompts;
 import dev.ortho.core.pipeline.ModelSession;
 import dev.ortho.core.pipeline.ReportFiles;
 import dev.ortho.core.pipeline.RuntimeCandidateScorer;
-import dev.ortho.core.pipeline.SelectionTable;
 import dev.ortho.core.pipeline.StepProgress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,84 +76,50 @@ final class SelectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the selection as JSON.")
     boolean json;
 
-    @Mixin PromptOptions prompts;
     @Mixin ArchOptions archOptions;
+    @Mixin PromptOptions prompts;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
-
-    /** What select computed, for the CLI and for ortho run. */
-    record Outcome(Selection selection, List<Map<String, Object>> rows, Path directionFile, FilteredPrompts harmful,
-                   FilteredPrompts harmless, double seconds) {}
-
-    static Outcome select(ModelSession s, CandidateDirections c, List<String> hv, List<String> lv, int[] refusal, boolean filter,
-                          SelectionCriteria criteria, boolean skipLate, Path out, StepProgress progress) {
-        long t0 = System.nanoTime();
-        FilteredPrompts h = FilteredPrompts.of(s, hv, true, refusal, filter, "harmful validation");
-        FilteredPrompts l = FilteredPrompts.of(s, lv, false, refusal, filter, "harmless validation");
-        DirectionSelector selector = new DirectionSelector(criteria);
-        int count = c.positions() * (skipLate ? Math.min(c.layers(), criteria.maxLayerExclusive()) : c.layers());
-        progress.begin("score candidates", count);
-        RuntimeCandidateScorer scorer = new RuntimeCandidateScorer(s, h.ids(), l.ids(), refusal, progress);
-        List<CandidateScores> scores = selector.scoreAll(c, scorer, skipLate);
-        progress.end();
-        Selection sel = selector.select(scores);
-        List<Map<String, Object>> rows = SelectionTable.rows(sel, c, s.formatter().postInstructionIds(), s.tokenizer());
-        CandidateScores best = sel.selected();
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("bypass_score", Double.toString(best.bypassScore()));
-        meta.put("induce_score", Double.toString(best.induceScore()));
-        meta.put("kl_score", Double.toString(best.klScore()));
-        Path file = out.resolve("direction.safetensors");
-        ReportFiles.writeText(out.resolve("selection.csv"), SelectionTable.csv(rows)); // also creates OUT
-        CandidateDirectionsFile.write(file, c, best.candidate().position(), best.candidate().layer(), meta);
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("selected", rows.stream().filter(r -> (Boolean) r.get("selected")).findFirst().orElseThrow());
-        doc.put("criteria", ReportFiles.map("max_layer_exclusive", criteria.maxLayerExclusive(), "kl_threshold", criteria.klThreshold(),
-                "induce_threshold", criteria.induceThreshold()));
-        doc.put("validation", ReportFiles.map("harmful", h.ids().size(), "harmless", l.ids().size(),
-                "harmful_baseline_mean", mean(h.baselineScores(), h.kept()), "harmless_baseline_mean", mean(l.baselineScores(), l.kept())));
-        doc.put("refusal_token_ids", refusal);
-        doc.put("survivors", sel.survivors().size());
-        doc.put("candidates", rows);
-        ReportFiles.writeJson(out.resolve("selection.json"), doc);
-        return new Outcome(sel, rows, file, h, l, (System.nanoTime() - t0) / 1e9);
-    }
-
-    static double mean(double[] scores, int[] kept) {
-        double sum = 0;
-        for (int i : kept) sum += scores[i];
-        return sum / kept.length;
-    }
 
     @Override
     public Integer call() {
         prompts.check();
-        Outcome o;
+        DirectionSelectionStep.Result o;
         try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch, archOptions.choice())) {
             CandidateDirections c = CandidatesFile.read(candidates, s.runtime().config().numLayers(), s.runtime().config().hiddenSize());
             SelectionCriteria criteria = new SelectionCriteria(s.runtime().config().numLayers(), prune, maxKl, minInduce);
             List<String> hv = PromptOptions.limit(prompts.read(harmfulVal), n), lv = PromptOptions.limit(prompts.read(harmlessVal), n);
-            int[] refusal = prompts.autoRefusalTokens() ? prompts.refusalIds(s, s.encode(hv), s.encode(lv), new LinkedHashMap<>())
-                    : prompts.refusalIds(s.tokenizer());
-            o = select(s, c, hv, lv, refusal, !noFilter, criteria, skipLate, out,
+            int[] refusal = prompts.refusalTokens(s, s.encode(hv), s.encode(lv)).ids();
+            o = DirectionSelectionStep.run(s, c, hv, lv, refusal, !noFilter, criteria, skipLate, out,
                     StepBar.forTerminal(!prompts.noProgress && !json));
         }
         PrintWriter w = spec.commandLine().getOut();
-        CandidateScores b = o.selection().selected();
+        SelectionReport r = o.report();
         if (json) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("direction", o.directionFile().toString());
-            m.put("selected", o.rows().stream().filter(r -> (Boolean) r.get("selected")).findFirst().orElseThrow());
-            m.put("survivors", o.selection().survivors().size());
-            m.put("candidates", o.rows().size());
-            m.put("seconds", o.seconds());
-            Json.print(w, m);
-        } else {
+            Json.print(w, r);
+        } else if (r.anySelected()) {
+            SelectionRow b = r.selected();
             w.printf(Locale.ROOT, "Selected position %d, layer %d: bypass %.4f, induce %.4f, KL %.5f (%d of %d candidates survive the filters; %.1f s)%n",
-                    b.candidate().position(), b.candidate().layer(), b.bypassScore(), b.induceScore(), b.klScore(),
-                    o.selection().survivors().size(), o.rows().size(), o.seconds());
-            w.println("Wrote " + o.directionFile() + ", " + out.resolve("selection.json") + " and " + out.resolve("selection.csv"));
+                    b.position(), b.layer(), b.bypassScore(), b.induceScore(), b.klScore(), r.survivors(), r.candidates().size(), r.seconds());
+            w.println("Wrote " + r.directionFile() + ", " + out.resolve("selection.json") + " and " + out.resolve("selection.csv"));
+        }
+        if (!r.anySelected()) {
+            PrintWriter e = spec.commandLine().getErr();
+            printDiagnosis(e, r.diagnosis());
+            e.println("The scores of every candidate are in " + out.resolve("selection.json") + " and " + out.resolve("selection.csv") + ".");
+            e.flush();
+            return OrthoCommand.EXIT_BAD_INPUT;
         }
         return 0;
+    }
+
+    /** The diagnosis of a selection that found nothing, for a person. */
+    static void printDiagnosis(PrintWriter e, SelectionDiagnosis d) {
+        e.println("ortho: no direction selected: " + d.summary());
+        for (String s : d.explanation()) e.println("  " + s);
+        if (!d.suggestions().isEmpty()) {
+            e.println("Try:");
+            for (String s : d.suggestions()) e.println("  - " + s);
+        }
     }
 }

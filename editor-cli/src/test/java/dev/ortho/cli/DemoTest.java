@@ -49,7 +49,7 @@ class DemoTest {
         assertTrue(before >= 80, "the organism refuses most demo harmful prompts: " + before);
         assertTrue(harmlessBefore <= 20, "and few harmless ones: " + harmlessBefore);
         JsonNode rep = new ObjectMapper().readTree(tmp.resolve("demo/report.json").toFile());
-        assertEquals(24, rep.get("refusal").get("baseline / harmful").get("prompts").asInt());
+        assertEquals(24, ReportRates.find(rep, "baseline / harmful").get("prompts").asInt());
         assertTrue(rep.get("compare").get("max_abs_logit_diff_edited_vs_hook_harmful").asDouble() < 0.05);
         assertTrue(secs < 180, "demo took " + secs + " s");
         String html = java.nio.file.Files.readString(tmp.resolve("demo/report.html"));
@@ -69,8 +69,8 @@ class DemoTest {
         copy("prompts/harmful.txt", harmful);
         copy("prompts/harmless.txt", harmless);
         for (Path p : List.of(harmful, harmless)) Files.write(p, Files.readAllLines(p).subList(0, 8));
-        PipelineRunner.EditVerification real = PipelineRunner.verification;
-        PipelineRunner.verification = (edited, original, threads) -> {
+        dev.ortho.core.pipeline.EditVerification real = RunCommand.verification;
+        RunCommand.verification = (edited, original, threads) -> {
             try (FileChannel ch = FileChannel.open(edited.resolve("model.safetensors"), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                 ByteBuffer b = ByteBuffer.allocate(1);
                 ch.read(b, ch.size() - 2);
@@ -88,7 +88,7 @@ class DemoTest {
             assertTrue(r.out().contains("Verification of the edited checkpoint (ortho verify --original): FAILED"), r.out());
             assertTrue(r.out().contains("  FAIL hash model.safetensors"), r.out());
         } finally {
-            PipelineRunner.verification = real;
+            RunCommand.verification = real;
         }
     }
 
@@ -101,13 +101,17 @@ class DemoTest {
 
     @Test
     void runExitsOneWhenTheEditIsNotEquivalentToHookAblation() {
-        java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
-        report.put("verification", java.util.Map.of("ok", true));
-        report.put("equivalence", java.util.Map.of("ok", false));
-        assertEquals(1, RunCommand.exitCode(report));
-        report.put("equivalence", java.util.Map.of("ok", true));
-        assertEquals(0, RunCommand.exitCode(report));
-        report.put("verification", java.util.Map.of("ok", false));
-        assertEquals(1, RunCommand.exitCode(report));
+        assertEquals(0, RunCommand.exitCode(report(true, true)));
+        assertEquals(1, RunCommand.exitCode(report(true, false)));
+        assertEquals(1, RunCommand.exitCode(report(false, true)));
+    }
+
+    /** A report whose only meaningful parts are the two verdicts. */
+    private static dev.ortho.core.pipeline.RunReport report(boolean verified, boolean equivalent) {
+        var none = new double[0];
+        return new dev.ortho.core.pipeline.RunReport("m", "a", 1, 1, new int[0], null, null, null, null, "paper selection", List.of(),
+                new dev.ortho.core.pipeline.RunReport.AblateSummary("out", 1, false, verified, 1, verified ? 0 : 1, 0, List.of()),
+                null, new dev.ortho.core.pipeline.RunReport.Equivalence(true, equivalent ? 0 : 1, 1e-3, equivalent, "test"),
+                new dev.ortho.core.pipeline.RunReport.Cosines(none, none), List.of(), List.of(), List.of(), 1, java.util.Map.of());
     }
 }

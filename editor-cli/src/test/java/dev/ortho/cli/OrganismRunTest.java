@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -56,7 +57,7 @@ class OrganismRunTest {
     }
 
     private double rate(String key) {
-        return report.get("refusal").get(key).get("refusal_rate").asDouble();
+        return ReportRates.rate(report, key);
     }
 
     private double refRate(String key) {
@@ -82,7 +83,8 @@ class OrganismRunTest {
 
     @Test
     void refusalRatesMatchTheReference() {
-        report.get("refusal").properties().forEach(e -> System.out.printf("refusal rate %s: %.2f%n", e.getKey(), e.getValue().get("refusal_rate").asDouble()));
+        report.get("refusal").forEach(e -> System.out.printf("refusal rate %s / %s: %.2f%n", e.get("condition").asText(),
+                e.get("prompt_set").asText(), e.get("refusal_rate").asDouble()));
         assertEquals(refRate("baseline_harmful"), rate("baseline / harmful"), 0.05);
         assertEquals(refRate("baseline_harmless"), rate("baseline / harmless"), 0.05);
         assertTrue(rate("ablation / harmful") <= refRate("ablation_harmful") + 0.05);
@@ -107,6 +109,22 @@ class OrganismRunTest {
         assertTrue(c.get("max_abs_logit_diff_edited_vs_hook_harmful").asDouble() < 0.05, c.toString());
         assertTrue(c.get("kl_edited_vs_hook_harmful_mean").asDouble() < 1e-4, c.toString());
         assertTrue(report.get("ablate").get("verify_ok").asBoolean());
+        JsonNode eq = report.get("equivalence");
+        assertTrue(eq.get("applicable").asBoolean() && eq.get("ok").asBoolean(), eq.toString());
+        assertTrue(eq.get("max_abs_logit_diff").asDouble() <= eq.get("tolerance").asDouble(), eq.toString());
+    }
+
+    @Test
+    void crossEntropyOfHarmlessContinuationsIsReported() {
+        JsonNode ce = report.get("cross_entropy");
+        assertEquals(List.of("baseline", "ablation", "actadd -1", "weight edit"),
+                java.util.stream.StreamSupport.stream(ce.spliterator(), false).map(x -> x.get("condition").asText()).toList());
+        double base = ce.get(0).get("cross_entropy").asDouble();
+        assertTrue(base > 0 && base < 3, ce.toString()); // the model's own greedy text is likely under itself
+        // The selected direction barely changes harmless text: hook and weight edit alike stay close to the baseline.
+        assertTrue(ce.get(1).get("cross_entropy").asDouble() < base + 0.5, ce.toString());
+        assertEquals(ce.get(1).get("cross_entropy").asDouble(), ce.get(3).get("cross_entropy").asDouble(), 0.01, ce.toString());
+        assertEquals(64, report.get("max_new_tokens").asInt());
     }
 
     @Test

@@ -74,7 +74,7 @@ class PipelineCommandsTest {
                 "--n", "12", "--skip-late-layers", "--out", s.toString(), "--json", "--no-progress");
         assertEquals(0, sel.exit(), sel.err());
         JsonNode j = mapper.readTree(sel.out());
-        assertEquals(30, j.get("candidates").asInt()); // 5 positions x layers 0..5
+        assertEquals(30, j.get("candidates").size()); // 5 positions x layers 0..5
         JsonNode selection = mapper.readTree(s.resolve("selection.json").toFile());
         assertTrue(selection.get("selected").get("bypass_score").asDouble() < 0, selection.get("selected").toString());
         assertTrue(Files.readString(s.resolve("selection.csv")).lines().count() == 31);

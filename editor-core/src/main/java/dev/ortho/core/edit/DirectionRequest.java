@@ -9,7 +9,7 @@ import java.util.List;
  * Which directions an edit removes, as the user gave them.
  *
  * @param directions {@code --direction FILE[:TENSOR]}, k &gt;= 1, in order (the span is removed)
- * @param indices    {@code --direction-index LAYER[@POS]}, empty or one per direction (null entries: none);
+ * @param indices    {@code --direction-index LAYER[@POS]}, empty or one per direction (null or "-": none);
  *                   a direction with an index must be a candidates file ({@code mean_diffs} [n_eoi, L, hidden])
  * @param biproject  {@code --biproject CANDIDATES_FILE}: project each direction off the normalized harmless
  *                   mean of each layer, or null
@@ -34,7 +34,10 @@ public record DirectionRequest(List<String> directions, List<String> indices, St
     }
 
     /** The index of direction {@code i}, or null. */
-    public String indexOf(int i) { return indices.isEmpty() ? null : indices.get(i); }
+    public String indexOf(int i) {
+        String s = indices.isEmpty() ? null : indices.get(i);
+        return s == null || s.isBlank() || s.strip().equals("-") ? null : s.strip();
+    }
 
     /** Whether this is one plain direction file (no index, no biprojection): the exact paper path. */
     public boolean plain() { return directions.size() == 1 && indexOf(0) == null && biproject == null; }

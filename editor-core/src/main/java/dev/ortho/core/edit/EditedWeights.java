@@ -37,9 +37,14 @@ public final class EditedWeights implements AutoCloseable {
      * {@code ortho ablate} (untie) does not do.
      */
     public static EditedWeights compute(Path model, EditRecipe recipe, int threads) {
+        return compute(model, Optional.empty(), Optional.empty(), recipe, threads);
+    }
+
+    /** As {@link #compute(Path, EditRecipe, int)} with {@code --arch} / {@code --arch-spec}. */
+    public static EditedWeights compute(Path model, Optional<String> arch, Optional<Path> archSpecFile, EditRecipe recipe, int threads) {
         Arena arena = Arena.ofShared();
         Map<String, Tensor> out = new LinkedHashMap<>();
-        try (LoadedModel m = LoadedModel.open(model, Optional.empty(), Optional.empty());
+        try (LoadedModel m = LoadedModel.open(model, arch, archSpecFile);
              ProjectionKernel kernel = new ProjectionKernel(threads)) {
             EditOptions options = new EditOptions(recipe.alpha(), recipe.layers(), recipe.components(), TiedPolicy.UNTIE,
                     false, threads, false, recipe.normPreserving(), recipe.kernels());

@@ -26,7 +26,7 @@ public sealed interface ElementCodec {
     /** The value src[i] will have once stored: the double of the rounded element. */
     double rounded(double value);
 
-    static ElementCodec of(DType dtype) {
+    public static ElementCodec of(DType dtype) {
         return of(dtype, null);
     }
 

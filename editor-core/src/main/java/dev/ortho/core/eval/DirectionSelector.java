@@ -47,10 +47,11 @@ public final class DirectionSelector {
     }
 
     /**
-     * @throws NoSurvivingCandidateException if every candidate is filtered out
+     * Applies the filters to every candidate and ranks the survivors; never throws for want of survivors.
+     *
      * @throws IllegalArgumentException if the list is empty or names a candidate twice
      */
-    public Selection select(List<CandidateScores> scores) {
+    public CandidateEvaluation evaluate(List<CandidateScores> scores) {
         if (scores.isEmpty()) throw new IllegalArgumentException("no candidates to select from");
         Set<Candidate> seen = new HashSet<>();
         for (CandidateScores s : scores)
@@ -68,13 +69,21 @@ public final class DirectionSelector {
             if (r.isEmpty()) survivors.add(s);
         }
         LOG.info("{} candidates, {} survive (filtered: {})", ordered.size(), survivors.size(), counts);
-        if (survivors.isEmpty())
-            throw new NoSurvivingCandidateException("all " + ordered.size() + " candidate directions were filtered out "
-                    + counts + "; check the chat template and the refusal tokens: the baseline must refuse harmful prompts");
         // List.sort is stable: equal bypass scores keep the paper's candidate order. Compared with < and > as
         // Python does, so that −0.0 and 0.0 tie (Double.compare would order them).
         survivors.sort((a, b) -> a.bypassScore() < b.bypassScore() ? -1 : a.bypassScore() > b.bypassScore() ? 1 : 0);
-        return new Selection(survivors.getFirst(), survivors, evaluated);
+        return new CandidateEvaluation(evaluated, survivors, counts, criteria);
+    }
+
+    /**
+     * {@link #evaluate} for callers that need a selection.
+     *
+     * @throws NoSurvivingCandidateException if every candidate is filtered out; it carries the evaluation and
+     *                                       a diagnosis in plain words
+     */
+    public Selection select(List<CandidateScores> scores) {
+        CandidateEvaluation e = evaluate(scores);
+        return e.selection().orElseThrow(() -> new NoSurvivingCandidateException(e, SelectionDiagnosis.of(e, Double.NaN)));
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.ortho.core.eval;
 
+import dev.ortho.core.numeric.Softmax;
+
 /**
  * The selection-time KL divergence (METHOD.md §2.3, §5.5): KL(P_base ‖ P_ablated) of the first-token
  * distributions, in float64, with ε = 1e−6 inside the logarithms:
@@ -24,8 +26,8 @@ public final class FirstTokenKl {
     public static double of(double[] baseLogits, double[] ablatedLogits) {
         if (baseLogits.length != ablatedLogits.length)
             throw new IllegalArgumentException("logit vectors differ in length: " + baseLogits.length + " vs " + ablatedLogits.length);
-        double[] p = Softmax.of(baseLogits);
-        double[] q = Softmax.of(ablatedLogits);
+        double[] p = Softmax.probabilities(baseLogits);
+        double[] q = Softmax.probabilities(ablatedLogits);
         double kl = 0;
         for (int v = 0; v < p.length; v++) kl += p[v] * (Math.log(p[v] + EPSILON) - Math.log(q[v] + EPSILON));
         return kl;

@@ -1,5 +1,7 @@
 package dev.ortho.core.eval;
 
+import dev.ortho.core.numeric.Softmax;
+
 /**
  * The paper's refusal metric (METHOD.md §2.1): log-odds that the first generated token is a refusal token.
  *
@@ -23,7 +25,7 @@ public final class RefusalScore {
 
     public static double of(double[] lastPositionLogits, int[] refusalTokenIds) {
         if (refusalTokenIds.length == 0) throw new IllegalArgumentException("no refusal tokens");
-        double[] p = Softmax.of(lastPositionLogits);
+        double[] p = Softmax.probabilities(lastPositionLogits);
         double pRef = 0;
         for (int id : refusalTokenIds) {
             if (id < 0 || id >= p.length)

@@ -1,5 +1,7 @@
 package dev.ortho.core.runtime;
 
+import dev.ortho.core.numeric.Softmax;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -78,7 +80,7 @@ public final class LogitComparison {
             int[] ids = sequences.get(s);
             float[] a = original.get(s), b = edited.get(s);
             for (int p = 0; p < ids.length; p++) {
-                double[] la = logSoftmax(a, p * vocab, vocab), lb = logSoftmax(b, p * vocab, vocab);
+                double[] la = Softmax.logProbabilities(a, p * vocab, vocab), lb = Softmax.logProbabilities(b, p * vocab, vocab);
                 double kl = 0, maxDiff = 0;
                 for (int j = 0; j < vocab; j++) {
                     double pa = Math.exp(la[j]);
@@ -103,17 +105,6 @@ public final class LogitComparison {
         double ceA = out.stream().filter(p -> !Double.isNaN(p.ceOriginal())).mapToDouble(Position::ceOriginal).average().orElse(Double.NaN);
         double ceB = out.stream().filter(p -> !Double.isNaN(p.ceEdited())).mapToDouble(Position::ceEdited).average().orElse(Double.NaN);
         return new Report(out.size(), Stats.of(kl), top1, top5, Stats.of(diff), ceA, ceB, List.copyOf(out));
-    }
-
-    static double[] logSoftmax(float[] x, int off, int n) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < n; j++) max = Math.max(max, x[off + j]);
-        double sum = 0;
-        for (int j = 0; j < n; j++) sum += Math.exp(x[off + j] - max);
-        double lse = max + Math.log(sum);
-        double[] out = new double[n];
-        for (int j = 0; j < n; j++) out[j] = x[off + j] - lse;
-        return out;
     }
 
     /** Indices of the k largest values, largest first, lower index first on ties. */

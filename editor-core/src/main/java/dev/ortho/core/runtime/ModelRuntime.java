@@ -47,7 +47,10 @@ public final class ModelRuntime implements AutoCloseable {
     private final Set<Integer> eos;
     private WeightOverlay overlay;
 
+    private final ArchChoice arch;
+
     private ModelRuntime(Path dir, RuntimeOptions options, ArchChoice arch) {
+        this.arch = arch;
         this.dir = dir;
         this.options = options;
         Path configFile = dir.resolve("config.json");
@@ -361,7 +364,7 @@ public final class ModelRuntime implements AutoCloseable {
         if (overlay != null) overlay.close();
         overlay = null;
         long t0 = System.nanoTime();
-        overlay = WeightOverlay.create(weights, dir, we.recipe(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        overlay = WeightOverlay.create(weights, dir, arch, we.recipe(), Math.max(1, Runtime.getRuntime().availableProcessors()));
         LOG.debug("weight-level intervention: {} writer tensors edited in {} ms", overlay.tensorCount(),
                 (System.nanoTime() - t0) / 1_000_000);
         return overlay;

@@ -29,10 +29,10 @@ final class WeightOverlay implements AutoCloseable {
         this.tensors = Collections.unmodifiableMap(tensors);
     }
 
-    static WeightOverlay create(WeightStore store, Path modelDir, EditRecipe recipe, int threads) {
+    static WeightOverlay create(WeightStore store, Path modelDir, dev.ortho.core.arch.ArchChoice arch, EditRecipe recipe, int threads) {
         EditedWeights edited;
         try {
-            edited = EditedWeights.compute(modelDir, recipe, threads);
+            edited = EditedWeights.compute(modelDir, arch.name(), arch.specFile(), recipe, threads);
         } catch (dev.ortho.formats.InvalidInputException e) {
             throw RuntimeFailure.badRequest(e.getMessage());
         }

@@ -146,6 +146,47 @@ class EditVariantsGoldenTest {
     }
 
     @Test
+    void editedWeightsAreTheBytesAblateWrites(@TempDir Path tmp) throws Exception {
+        Path g = llama();
+        DirectionRequest req = new DirectionRequest(List.of(g.resolve("reference.safetensors") + ":direction",
+                secondDirection(tmp, 64).toString()), List.of(), null);
+        EditOptions o = options(2, true, LayerKernels.parse("attn=0:1:0.5:2"));
+        CheckpointEditor.Result r = ablate(g, tmp.resolve("out"), req, o);
+        EditRecipe recipe = o.recipe(DirectionResolver.resolve(req, 64, 3).basis());
+        try (dev.ortho.core.edit.EditedWeights w = dev.ortho.core.edit.EditedWeights.compute(g, recipe, 3);
+             dev.ortho.formats.checkpoint.Checkpoint out = dev.ortho.formats.checkpoint.Checkpoint.open(r.out())) {
+            assertEquals(r.manifest().edits().size(), w.tensors().size());
+            for (dev.ortho.core.edit.EditedWeights.Tensor t : w.tensors().values()) {
+                var written = out.find(t.name()).orElseThrow().data();
+                assertEquals(-1, written.mismatch(t.bytes()), t.name() + " differs from the written checkpoint");
+            }
+        }
+    }
+
+    @Test
+    void weightEditRefusesTiedEmbeddings() {
+        Path qwen = GoldenRef.dir().resolve("qwen2");
+        EditRecipe recipe = new EditRecipe(dev.ortho.core.edit.EditBasis.single(unitVector(qwen)), 1.0, null, true,
+                LayerSelection.ALL, Set.copyOf(EditOptions.ALL_COMPONENTS));
+        try (GoldenRef ref = GoldenRef.open(qwen.resolve("reference.safetensors")); ModelRuntime rt = ModelRuntime.open(qwen)) {
+            RuntimeFailure e = assertThrows(RuntimeFailure.class, () -> rt.forward(List.<int[]>of(ref.ids("input_ids.0")),
+                    new Intervention.WeightEdit(recipe), Capture.logits()));
+            assertTrue(e.getMessage().contains("tied"), e.getMessage());
+        }
+    }
+
+    private static double[] unitVector(Path golden) {
+        try (GoldenRef ref = GoldenRef.open(golden.resolve("reference.safetensors"))) {
+            float[] r = ref.floats("direction");
+            double[] d = new double[r.length];
+            double n = 0;
+            for (float x : r) n += (double) x * x;
+            for (int i = 0; i < r.length; i++) d[i] = r[i] / Math.sqrt(n);
+            return d;
+        }
+    }
+
+    @Test
     void verifyRejectsAVariantOutputWhoseManifestOmitsTheVariant(@TempDir Path tmp) throws Exception {
         Path g = llama();
         CheckpointEditor.Result r = ablate(g, tmp.resolve("out"), DirectionRequest.of(g.resolve("reference.safetensors") + ":direction"),

@@ -28,6 +28,9 @@ public final class SharedData {
     /** The refusal organism's model directory. */
     public static Path organism() { return dir("organism/qwen2-refusal-organism"); }
 
+    /** The organism on which every candidate fails the paper's filters. */
+    public static Path noSurvivor() { return dir("organism/llama-nosurvivor"); }
+
     public static JsonNode json(Path file) {
         try {
             return MAPPER.readTree(file.toFile());
