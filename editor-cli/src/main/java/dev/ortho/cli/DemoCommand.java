@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
                 l.subList(TRAIN, TRAIN + VAL), h.subList(TRAIN + VAL, h.size()), l.subList(TRAIN + VAL, l.size()), "I,As", true, 0.2, 0.1, 0.0,
                 RunPlan.Fallback.NONE, maxNewTokens, 32, threads, "untie", AblateCommand.commandLine(),
                 dev.ortho.core.arch.ArchChoice.detect());
-        return RunCommand.execute(plan, spec, json, !json);
+        return RunCommand.execute(plan, spec, json, !json, dev.ortho.core.search.SearchSettings.DEFAULT_TRIALS);
     }
 
     private static void copy(String resource, Path target) {

@@ -6,6 +6,10 @@ import dev.ortho.core.pipeline.PaperPipeline;
 import dev.ortho.core.pipeline.RunPlan;
 import dev.ortho.core.pipeline.RunReport;
 import dev.ortho.core.pipeline.SelectionRow;
+import dev.ortho.core.search.RefusalSearch;
+import dev.ortho.core.search.SearchReport;
+import dev.ortho.core.search.SearchRequest;
+import dev.ortho.core.search.SearchSettings;
 import dev.ortho.formats.InvalidInputException;
 
 import dev.ortho.core.pipeline.RefusalEvaluation;
@@ -71,6 +75,10 @@ final class RunCommand implements Callable<Integer> {
             description = "Selection: discard candidates whose induce score is below X (default ${DEFAULT-VALUE}).")
     double minInduce;
 
+    @Option(names = "--search-trials", paramLabel = "N", defaultValue = "" + SearchSettings.DEFAULT_TRIALS,
+            description = "Trials of the search --fallback search runs (default ${DEFAULT-VALUE}).")
+    int searchTrials;
+
     @Option(names = "--fallback", paramLabel = "WHAT", defaultValue = "none",
             description = "When every candidate is filtered out: none (stop and explain, exit 2), ignore-kl (the reference's fallback:"
                     + " the lowest bypass score among candidates that fail only the KL filter) or search (continue with ortho search)."
@@ -98,14 +106,14 @@ final class RunCommand implements Callable<Integer> {
             RunPlan.Split hs = RunPlan.Split.of(h, harmful.toString()), ls = RunPlan.Split.of(l, harmless.toString());
             plan = plan(hs.train(), ls.train(), hs.val(), ls.val(), hs.test(), ls.test());
         }
-        return execute(plan, spec, json, !prompts.noProgress && !json);
+        return execute(plan, spec, json, !prompts.noProgress && !json, searchTrials);
     }
 
     /** How the run verifies its edit; tests swap it to show that a failed verification fails the run. */
     static EditVerification verification = EditVerification.VERIFY;
 
     /** Runs the pipeline and prints it; shared with {@code ortho demo}. Exit 1 when a check of the run failed. */
-    static int execute(RunPlan plan, CommandSpec spec, boolean json, boolean progress) {
+    static int execute(RunPlan plan, CommandSpec spec, boolean json, boolean progress, int searchTrials) {
         RunReport report;
         try {
             report = new PaperPipeline(plan, StepBar.forTerminal(progress), ProgressBar.forTerminal(progress), verification).run();
@@ -115,10 +123,30 @@ final class RunCommand implements Callable<Integer> {
             err.println("The scores of every candidate are in " + plan.out().resolve("selection.json") + " and "
                     + plan.out().resolve("selection.csv") + ".");
             err.flush();
-            return OrthoCommand.EXIT_BAD_INPUT;
+            if (plan.fallback() != RunPlan.Fallback.SEARCH) return OrthoCommand.EXIT_BAD_INPUT;
+            return searchInstead(plan, spec, json, progress, searchTrials);
         }
         print(spec.commandLine().getOut(), report, plan.out(), json);
         return exitCode(report);
+    }
+
+    /**
+     * {@code --fallback search}: the same splits and the candidates extract already wrote, searched with the
+     * default settings into OUT/search; the chosen edit is written, verified and measured on the test prompts.
+     */
+    private static int searchInstead(RunPlan plan, CommandSpec spec, boolean json, boolean progress, int trials) {
+        spec.commandLine().getErr().println("Continuing with ortho search (--fallback search) in " + plan.out().resolve("search"));
+        SearchRequest req = new SearchRequest(plan.model(), plan.out().resolve("search"), plan.harmfulTrain(), plan.harmlessTrain(),
+                plan.harmfulVal(), plan.harmlessVal(), plan.harmfulTest(), plan.harmlessTest(), plan.refusalTokens(), plan.filter(),
+                plan.out().resolve("candidates.safetensors"), plan.batch(), plan.threads(), false, true, plan.force(), plan.commandLine(),
+                Double.NaN, plan.arch());
+        SearchSettings settings = new SearchSettings(trials, 0, SearchSettings.DEFAULT_POPULATION, plan.maxKl(),
+                SearchSettings.DEFAULT_CONTINUATION_TOKENS, plan.maxNewTokens(), SearchSettings.DEFAULT_CHECK,
+                SearchSettings.DEFAULT_MAX_DIRECTIONS, true, true);
+        SearchReport r = new RefusalSearch(req, settings, StepBar.forTerminal(progress), ProgressBar.forTerminal(progress)).run();
+        SearchCommand.print(spec.commandLine().getOut(), r, req.out(), json);
+        if (r.chosen() == null) return OrthoCommand.EXIT_BAD_INPUT;
+        return r.heldout() != null && r.heldout().verifyOk() ? 0 : OrthoCommand.EXIT_VERIFY_FAILED;
     }
 
     /** 1 when the edited checkpoint failed verification or differs from hook ablation beyond the tolerance. */

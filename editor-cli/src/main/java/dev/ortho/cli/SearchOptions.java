@@ -31,20 +31,20 @@ final class SearchOptions {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
     Path out;
 
-    @Option(names = "--trials", paramLabel = "N", defaultValue = "160", description = "Edits tried (rounded up to whole generations; default ${DEFAULT-VALUE}).")
+    @Option(names = "--trials", paramLabel = "N", defaultValue = "" + SearchSettings.DEFAULT_TRIALS, description = "Edits tried (rounded up to whole generations; default ${DEFAULT-VALUE}).")
     int trials;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Optimizer seed: the same seed tries the same edits (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--population", paramLabel = "N", defaultValue = "16", description = "Edits per generation (default ${DEFAULT-VALUE}).")
+    @Option(names = "--population", paramLabel = "N", defaultValue = "" + SearchSettings.DEFAULT_POPULATION, description = "Edits per generation (default ${DEFAULT-VALUE}).")
     int population;
 
     @Option(names = "--max-kl", paramLabel = "K", defaultValue = "0.1",
             description = "The chosen edit keeps the first-token KL on harmless validation prompts under K (default ${DEFAULT-VALUE}).")
     double maxKl;
 
-    @Option(names = "--continuation-tokens", paramLabel = "N", defaultValue = "16",
+    @Option(names = "--continuation-tokens", paramLabel = "N", defaultValue = "" + SearchSettings.DEFAULT_CONTINUATION_TOKENS,
             description = "Greedy tokens after each harmless prompt over which the continuation KL is measured (default ${DEFAULT-VALUE}).")
     int continuationTokens;
 
@@ -52,11 +52,11 @@ final class SearchOptions {
             description = "Tokens generated when judging refusals by substrings (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--check", paramLabel = "N", defaultValue = "5",
+    @Option(names = "--check", paramLabel = "N", defaultValue = "" + SearchSettings.DEFAULT_CHECK,
             description = "Front points under --max-kl whose generations are judged (default ${DEFAULT-VALUE}).")
     int check;
 
-    @Option(names = "--max-directions", paramLabel = "K", defaultValue = "3", description = "Largest number of directions tried (default ${DEFAULT-VALUE}).")
+    @Option(names = "--max-directions", paramLabel = "K", defaultValue = "" + SearchSettings.DEFAULT_MAX_DIRECTIONS, description = "Largest number of directions tried (default ${DEFAULT-VALUE}).")
     int maxDirections;
 
     @Option(names = "--no-biproject", description = "Do not try biprojected directions.")

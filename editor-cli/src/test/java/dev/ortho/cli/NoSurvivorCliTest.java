@@ -89,4 +89,17 @@ class NoSurvivorCliTest {
         assertTrue(r.out().contains("Verification of the edited checkpoint (ortho verify --original): VERIFIED"), r.out());
         assertTrue(r.out().contains(": EQUIVALENT"), r.out());
     }
+
+    @Test
+    void fallbackSearchContinuesWithTheSearchAndWritesItsEdit() throws Exception {
+        CliRun r = CliRun.of(run("search", "--fallback", "search", "--search-trials", "16"));
+        System.out.println(r.out() + r.err());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("no direction selected") && r.err().contains("Continuing with ortho search"), r.err());
+        JsonNode rep = mapper.readTree(tmp.resolve("search/search/report.json").toFile());
+        assertTrue(rep.get("chosen").isObject(), rep.toString());
+        assertTrue(rep.get("heldout").get("verify_ok").asBoolean());
+        assertTrue(Files.isRegularFile(tmp.resolve("search/search/model/ortho-manifest.json")));
+        assertTrue(rep.get("heldout").get("edited_harmful_refusal_rate").asDouble() < rep.get("heldout").get("baseline_harmful_refusal_rate").asDouble());
+    }
 }

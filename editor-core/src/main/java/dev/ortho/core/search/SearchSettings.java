@@ -18,6 +18,10 @@ import dev.ortho.formats.InvalidInputException;
 public record SearchSettings(int trials, long seed, int population, double maxKl, int continuationTokens, int maxNewTokens,
                              int checkPoints, int maxDirections, boolean biproject, boolean normPreserving) {
 
+    /** The defaults of {@code ortho search} (also used by {@code ortho run --fallback search}). */
+    public static final int DEFAULT_TRIALS = 160, DEFAULT_POPULATION = 16, DEFAULT_CONTINUATION_TOKENS = 16, DEFAULT_CHECK = 5,
+            DEFAULT_MAX_DIRECTIONS = 3;
+
     public SearchSettings {
         if (trials < 1) throw new InvalidInputException("--trials must be >= 1, got " + trials);
         if (population < 4 || population % 2 != 0) throw new InvalidInputException("--population must be an even number >= 4, got " + population);
