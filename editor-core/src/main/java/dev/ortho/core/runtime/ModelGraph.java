@@ -152,12 +152,13 @@ final class ModelGraph {
 
     private WeightStore.Weight weight(String name) {
         WeightStore.Weight wt = w.weight(name);
+        int type = w.elemType(name);
         for (WeightStore.Chunk ch : wt.chunks()) {
             if (!declared.add(ch.name())) continue;
             if (binding == WeightBinding.FEED) {
                 Object[] dims = new Object[ch.shape().length];
                 for (int i = 0; i < dims.length; i++) dims[i] = ch.shape()[i];
-                g.input(ch.name(), FLOAT, dims);
+                g.input(ch.name(), type, dims);
             } else {
                 g.boundInitializer(ch.name(), FLOAT, ch.shape());
             }
@@ -165,15 +166,23 @@ final class ModelGraph {
         return wt;
     }
 
-    private String single(String name) { return weight(name).single().name(); }
+    /**
+     * A weight chunk as a float32 value: the input itself, or a Cast of its BF16/F16 bytes made right
+     * where it is used, so the float32 copy lives only until its consumer has run (see WeightStore).
+     */
+    private String f32(String weightName, String chunk) {
+        return w.elemType(weightName) == FLOAT ? chunk : g.cast(chunk, FLOAT);
+    }
+
+    private String single(String name) { return f32(name, weight(name).single().name()); }
 
     /** nn.Linear: x·Wᵀ + b with W stored [out, in]; a split W gives column blocks of the output. */
     private String linear(String x, String wName, String bName) {
         WeightStore.Weight wt = weight(wName);
         String b = bName != null && w.has(bName) ? single(bName) : null;
-        if (!wt.split()) return g.gemm(x, wt.single().name(), b, true);
+        if (!wt.split()) return g.gemm(x, f32(wName, wt.single().name()), b, true);
         List<String> parts = new ArrayList<>();
-        for (WeightStore.Chunk ch : wt.chunks()) parts.add(g.gemm(x, ch.name(), null, true));
+        for (WeightStore.Chunk ch : wt.chunks()) parts.add(g.gemm(x, f32(wName, ch.name()), null, true));
         String y = g.concat(1, parts);
         return b == null ? y : g.add(y, b);
     }
@@ -182,20 +191,23 @@ final class ModelGraph {
     private String conv1d(String x, String wName, String bName) {
         WeightStore.Weight wt = weight(wName);
         String b = single(bName);
-        if (!wt.split()) return g.gemm(x, wt.single().name(), b, false);
+        if (!wt.split()) return g.gemm(x, f32(wName, wt.single().name()), b, false);
         String y = null;
         for (WeightStore.Chunk ch : wt.chunks()) {
             String xs = g.slice(x, 1, ch.rowStart(), ch.rowStart() + ch.shape()[0]);
-            String part = g.gemm(xs, ch.name(), null, false);
+            String part = g.gemm(xs, f32(wName, ch.name()), null, false);
             y = y == null ? part : g.add(y, part);
         }
         return g.add(y, b);
     }
 
-    /** Embedding rows for flat ids; a split table is gathered chunk by chunk and the hits summed. */
+    /**
+     * Embedding rows for flat ids, as float32; a split table is gathered chunk by chunk and the hits
+     * summed. A BF16/F16 table is gathered in its stored type and only the gathered rows are cast.
+     */
     private String gatherRows(String table, String idsFlat) {
         WeightStore.Weight wt = weight(table);
-        if (!wt.split()) return g.gather(wt.single().name(), idsFlat, 0);
+        if (!wt.split()) return f32(table, g.gather(wt.single().name(), idsFlat, 0));
         String y = null;
         for (WeightStore.Chunk ch : wt.chunks()) {
             long a = ch.rowStart(), rows = ch.shape()[0];
@@ -203,7 +215,7 @@ final class ModelGraph {
             String inside = g.op("And", g.op("GreaterOrEqual", local, g.scalarLong(0)),
                     g.op("Less", local, g.scalarLong(rows)));
             String clipped = g.where(inside, local, g.scalarLong(0));
-            String rowsOut = g.gather(ch.name(), clipped, 0);
+            String rowsOut = f32(table, g.gather(ch.name(), clipped, 0));
             String part = g.where(g.unsqueeze(inside, 1), rowsOut, g.scalar(0f));
             y = y == null ? part : g.add(y, part);
         }

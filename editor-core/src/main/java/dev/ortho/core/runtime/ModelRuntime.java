@@ -50,7 +50,7 @@ public final class ModelRuntime implements AutoCloseable {
         this.config = ModelConfig.read(dir.resolve("config.json"));
         this.family = ModelFamily.of(config, dir);
         this.checkpoint = Checkpoint.open(dir);
-        this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
+        this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes(), options.widensWeights());
         this.eos = eosIds(dir, config);
     }
 
