@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> l = InstructionFiles.read(promptsDir.resolve("harmless.txt"));
         RunPlan plan = new RunPlan(model, out, true, h.subList(0, TRAIN), l.subList(0, TRAIN), h.subList(TRAIN, TRAIN + VAL),
                 l.subList(TRAIN, TRAIN + VAL), h.subList(TRAIN + VAL, h.size()), l.subList(TRAIN + VAL, l.size()), "I,As", true, 0.2, 0.1, 0.0,
-                maxNewTokens, 32, threads, "untie");
+                maxNewTokens, 32, threads, "untie", false);
         Map<String, Object> report = new PipelineRunner(plan, StepBar.forTerminal(!json), ProgressBar.forTerminal(!json)).run();
         RunCommand.print(spec.commandLine().getOut(), report, out, json);
         return 0;

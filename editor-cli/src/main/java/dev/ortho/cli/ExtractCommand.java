@@ -64,7 +64,7 @@ final class ExtractCommand implements Callable<Integer> {
         List<String> l = PromptOptions.sample(prompts.read(harmless), n, seed);
         long t0 = System.nanoTime();
         Map<String, Object> report = new LinkedHashMap<>();
-        try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch)) {
+        try (ModelSession s = ModelSession.open(model, model, prompts.runtimeOptions(), prompts.batch)) {
             List<int[]> hi = s.encode(h), li = s.encode(l);
             Map<String, Object> derivation = new LinkedHashMap<>();
             int[] refusal = prompts.refusalIds(s, hi, li, derivation);

@@ -57,6 +57,7 @@ final class LogitsCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin InterventionOptions intervention;
+    @Mixin WeightsOption weights;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -69,7 +70,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (PromptText text = prompt != null ? PromptText.load(model) : PromptText.loadIfPresent(model)) {
             int[] seq = prompt != null ? text.encode(prompt, chat) : TokenIds.parse(ids, null, 0);
             if (seq.length == 0) throw new InvalidInputException("the prompt encodes to no tokens");
-            RuntimeOptions opts = RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads);
+            RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
             try (ModelRuntime rt = ModelRuntime.open(model, opts)) {
                 Intervention iv = intervention.build(rt.config());
                 ForwardResult r = rt.forward(List.of(seq), iv, residuals ? Capture.everything() : Capture.logits());

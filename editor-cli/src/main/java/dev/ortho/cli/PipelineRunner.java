@@ -62,7 +62,7 @@ final class PipelineRunner {
         Selected sel;
         List<RefusalEvaluation> evals = new ArrayList<>();
         Map<String, Object> compare = new LinkedHashMap<>();
-        try (ModelSession s = ModelSession.open(plan.model(), plan.model(), plan.threads(), plan.batch())) {
+        try (ModelSession s = ModelSession.open(plan.model(), plan.model(), PromptOptions.runtimeOptions(plan.threads(), plan.weightsF32()), plan.batch())) {
             PromptOptions po = new PromptOptions();
             po.refusalTokens = plan.refusalTokens();
             List<int[]> harmfulTrain = s.encode(plan.harmfulTrain()), harmlessTrain = s.encode(plan.harmlessTrain());
@@ -138,7 +138,7 @@ final class PipelineRunner {
             List<float[]> hookHarmful = s.lastLogits(harmfulIds, ablate);
             report.put("cosine_with_direction", ReportFiles.map(
                     "harmful", cosines(s, harmfulIds, dir), "harmless", cosines(s, harmlessIds, dir)));
-            try (ModelSession e = ModelSession.open(edited, plan.model(), plan.threads(), plan.batch())) {
+            try (ModelSession e = ModelSession.open(edited, plan.model(), PromptOptions.runtimeOptions(plan.threads(), plan.weightsF32()), plan.batch())) {
                 List<float[]> editHarmless = e.lastLogits(harmlessIds, Intervention.none());
                 List<float[]> editHarmful = e.lastLogits(harmfulIds, Intervention.none());
                 double[] klEdit = kls(baseHarmless, editHarmless);

@@ -79,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
 
     private RunPlan plan(List<String> ht, List<String> lt, List<String> hv, List<String> lv, List<String> hx, List<String> lx) {
         return new RunPlan(model, out, force, ht, lt, hv, lv, hx, lx, prompts.refusalTokens, !noFilter, 0.2, 0.1, 0.0,
-                maxNewTokens, prompts.batch, prompts.threads, tied);
+                maxNewTokens, prompts.batch, prompts.threads, tied, prompts.weightsF32);
     }
 
     @SuppressWarnings("unchecked")

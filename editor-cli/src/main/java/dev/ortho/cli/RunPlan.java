@@ -14,7 +14,7 @@ record RunPlan(Path model, Path out, boolean force,
                List<String> harmfulVal, List<String> harmlessVal,
                List<String> harmfulTest, List<String> harmlessTest,
                String refusalTokens, boolean filter, double pruneLayers, double maxKl, double minInduce,
-               int maxNewTokens, int batch, int threads, String tiedPolicy) {
+               int maxNewTokens, int batch, int threads, String tiedPolicy, boolean weightsF32) {
 
     RunPlan {
         for (var e : List.of(harmfulTrain, harmlessTrain, harmfulVal, harmlessVal, harmfulTest, harmlessTest))

@@ -125,7 +125,7 @@ final class SelectCommand implements Callable<Integer> {
     public Integer call() {
         prompts.check();
         Outcome o;
-        try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch)) {
+        try (ModelSession s = ModelSession.open(model, model, prompts.runtimeOptions(), prompts.batch)) {
             CandidateDirections c = CandidatesFile.read(candidates, s.runtime().config().numLayers(), s.runtime().config().hiddenSize());
             SelectionCriteria criteria = new SelectionCriteria(s.runtime().config().numLayers(), prune, maxKl, minInduce);
             List<String> hv = PromptOptions.limit(prompts.read(harmfulVal), n), lv = PromptOptions.limit(prompts.read(harmlessVal), n);

@@ -44,11 +44,16 @@ public final class ModelSession implements AutoCloseable {
      * @param batchSize  prompts per forward pass (the paper uses 32 for scoring)
      */
     public static ModelSession open(Path weightsDir, Path textDir, int threads, int batchSize) {
+        return open(weightsDir, textDir, RuntimeOptions.defaults().withThreads(threads), batchSize);
+    }
+
+    /** As {@link #open(Path, Path, int, int)} with every runtime setting given (threads, the float32 arena). */
+    public static ModelSession open(Path weightsDir, Path textDir, RuntimeOptions options, int batchSize) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1: " + batchSize);
         TextTokenizer tok = Tokenizers.load(textDir);
         try {
             PromptFormatter f = new PromptFormatter(ChatTemplate.load(textDir), tok);
-            ModelRuntime rt = ModelRuntime.open(weightsDir, RuntimeOptions.defaults().withThreads(threads));
+            ModelRuntime rt = ModelRuntime.open(weightsDir, options);
             return new ModelSession(rt, tok, f, batchSize);
         } catch (RuntimeException e) {
             tok.close();

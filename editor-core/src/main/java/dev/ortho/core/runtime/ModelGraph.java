@@ -174,15 +174,30 @@ final class ModelGraph {
         return w.elemType(weightName) == FLOAT ? chunk : g.cast(chunk, FLOAT);
     }
 
+    /**
+     * As {@link #f32(String, String)} for a matrix multiplied with {@code x}, its Cast made to wait for x.
+     * ONNX Runtime's order runs every node whose inputs are ready as early as it can, and a cast of a
+     * graph input is ready at once: without the dependency all casts of the model ran before the first
+     * Gemm (measured: 4.3 GiB of float32 weights alive at once on a 3.5 GiB BF16 model). The dependency
+     * is a Reshape of the weight to its own shape plus 0·Shape(x)[0], which reads x's shape only and
+     * returns the weight's buffer (Reshape aliases its input).
+     */
+    private String f32After(String weightName, WeightStore.Chunk ch, String x) {
+        if (w.elemType(weightName) == FLOAT) return ch.name();
+        String zero = g.mul(g.shape(x, 0, 1), g.scalarLong(0));
+        String gated = g.reshape(ch.name(), g.add(g.longs(ch.shape()), zero));
+        return g.cast(gated, FLOAT);
+    }
+
     private String single(String name) { return f32(name, weight(name).single().name()); }
 
     /** nn.Linear: x·Wᵀ + b with W stored [out, in]; a split W gives column blocks of the output. */
     private String linear(String x, String wName, String bName) {
         WeightStore.Weight wt = weight(wName);
         String b = bName != null && w.has(bName) ? single(bName) : null;
-        if (!wt.split()) return g.gemm(x, f32(wName, wt.single().name()), b, true);
+        if (!wt.split()) return g.gemm(x, f32After(wName, wt.single(), x), b, true);
         List<String> parts = new ArrayList<>();
-        for (WeightStore.Chunk ch : wt.chunks()) parts.add(g.gemm(x, f32(wName, ch.name()), null, true));
+        for (WeightStore.Chunk ch : wt.chunks()) parts.add(g.gemm(x, f32After(wName, ch, x), null, true));
         String y = g.concat(1, parts);
         return b == null ? y : g.add(y, b);
     }
@@ -191,11 +206,11 @@ final class ModelGraph {
     private String conv1d(String x, String wName, String bName) {
         WeightStore.Weight wt = weight(wName);
         String b = single(bName);
-        if (!wt.split()) return g.gemm(x, f32(wName, wt.single().name()), b, false);
+        if (!wt.split()) return g.gemm(x, f32After(wName, wt.single(), x), b, false);
         String y = null;
         for (WeightStore.Chunk ch : wt.chunks()) {
             String xs = g.slice(x, 1, ch.rowStart(), ch.rowStart() + ch.shape()[0]);
-            String part = g.gemm(xs, f32(wName, ch.name()), null, false);
+            String part = g.gemm(xs, f32After(wName, ch, xs), null, false);
             y = y == null ? part : g.add(y, part);
         }
         return g.add(y, b);
