@@ -302,10 +302,6 @@ public final class ModelRuntime implements AutoCloseable {
             // Prepacking would copy every Gemm weight into ORT's own layout: twice the memory.
             so.addConfigEntry("session.disable_prepacking", "1");
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.BASIC_OPT);
-            // EXPERIMENT (to be removed)
-            if (System.getProperty("ortho.rt.arena") != null) so.setCPUArenaAllocator(Boolean.getBoolean("ortho.rt.arena"));
-            if (System.getProperty("ortho.rt.mempattern") != null) so.setMemoryPatternOptimization(Boolean.getBoolean("ortho.rt.mempattern"));
-            if (System.getProperty("ortho.rt.opt") != null) so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.valueOf(System.getProperty("ortho.rt.opt")));
             if (options.binding() == WeightBinding.INITIALIZER) weights.bind(so);
             s = env.createSession(model, so);
         } finally {
