@@ -24,7 +24,7 @@ import java.util.SplittableRandom;
  * arena ({@link RuntimeOptions#weightsF32()}); {@code ids}: the prefill sequences, one comma-separated line
  * each (as {@code --ids-file}), instead of random ones, so that another engine can run the same tokens.
  * <ul>
- *   <li>{@code open}: {@code ModelRuntime.open} (config, mapping, BF16 widening) and the first forward of one
+ *   <li>{@code open}: {@code ModelRuntime.open} (config, mapping, BF16 widening with f32=true) and the first forward of one
  *       token, which builds the ONNX Runtime session: both timed once, in a fresh process.</li>
  *   <li>{@code prefill}: forward of BATCH random sequences of TOKENS tokens (last-position logits, as
  *       generation's prefill); one warm-up run excluded, then the median of RUNS.</li>
