@@ -111,7 +111,7 @@ for m in "${wanted[@]}"; do
     *) echo "unknown model $m" >&2; exit 2 ;;
   esac
   cat "$data/$name"/*.safetensors > /dev/null   # page cache warm: not disk-bound
-  say "== $name ($(du -sh "$data/$name" | cut -f1))"
+  say "== $name ($(du -shL "$data/$name" | cut -f1))"
   measure "$name-ortho" $RUN dev.ortho.cli.RuntimeBench "$data/$name" prefill "$runs" "threads=$threads" "ids=$ids"
   if [ "$stored" = bfloat16 ]; then
     measure "$name-ortho-f32arena" $RUN dev.ortho.cli.RuntimeBench "$data/$name" prefill "$runs" "threads=$threads" "f32=true" "ids=$ids"
