@@ -71,6 +71,22 @@ class StoredDtypeTest {
         assertArrayEquals(widened, stored, "a Cast in the graph and the Java widening give the same float32 values");
     }
 
+    /** The KV-cache graph casts its weights the same way: cached greedy decoding equals uncached, token for token. */
+    @Test
+    void bf16CachedGenerationEqualsUncached() {
+        Path d = GoldenRef.dir().resolve("llama").resolve("bf16");
+        List<int[]> prompts;
+        try (GoldenRef inputs = GoldenRef.open(d.getParent().resolve("reference.safetensors"))) {
+            prompts = List.of(inputs.ids("input_ids.0"), inputs.ids("input_ids.1"));
+        }
+        try (ModelRuntime rt = ModelRuntime.open(d)) {
+            GenerationResult cached = rt.generate(prompts, 6, Intervention.none(), true);
+            GenerationResult uncached = rt.generate(prompts, 6, Intervention.none(), false);
+            for (int i = 0; i < prompts.size(); i++) assertArrayEquals(uncached.tokens().get(i), cached.tokens().get(i));
+            assertEquals(0, rt.convertedWeightBytes());
+        }
+    }
+
     /** F16 (no golden data): against the independent float64 forward pass on the same F16 values. */
     @Test
     void f16WeightsMatchThePlainReference() {
