@@ -6,7 +6,7 @@
 #   bench/runtime.sh [--runs N] [--data DIR]
 #
 # Each phase runs in its own JVM under /usr/bin/time -v (peak RSS = "Maximum resident set size"):
-#   open      ModelRuntime.open + the first 1-token forward (builds the session, widens BF16 to F32)
+#   open      ModelRuntime.open + the first 1-token forward (builds the session; BF16 stays BF16 unless f32=true)
 #   prefill   batch 16 x 64 tokens, last-position logits; 1 warm-up excluded, median of N
 #   generate  greedy KV-cache decoding of 64 new tokens after a 16-token prompt, batch 1 and batch 16;
 #             1 warm-up excluded, median of N

@@ -84,6 +84,7 @@ final class CompareCommand implements Callable<Integer> {
 
     @Mixin InterventionOptions intervention;
     @Mixin ArchOptions archOptions;
+    @Mixin WeightsOption weights;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -127,7 +128,7 @@ final class CompareCommand implements Callable<Integer> {
         List<int[]> seqs = prompts != null ? encode(InstructionFiles.read(prompts, csvColumn))
                 : idsFile != null ? TokenIds.readFile(idsFile) : List.of(TokenIds.parse(ids, null, 0));
         int[] promptLengths = seqs.stream().mapToInt(x -> x.length).toArray();
-        RuntimeOptions opts = RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads);
+        RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
 
         List<float[]> a, b;
         int vocab;

@@ -57,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
         RunPlan plan = new RunPlan(model, out, true, h.subList(0, TRAIN), l.subList(0, TRAIN), h.subList(TRAIN, TRAIN + VAL),
                 l.subList(TRAIN, TRAIN + VAL), h.subList(TRAIN + VAL, h.size()), l.subList(TRAIN + VAL, l.size()), "I,As", true, 0.2, 0.1, 0.0,
                 RunPlan.Fallback.NONE, maxNewTokens, 32, threads, "untie", AblateCommand.commandLine(),
-                dev.ortho.core.arch.ArchChoice.detect());
+                dev.ortho.core.arch.ArchChoice.detect(), false);
         return RunCommand.execute(plan, spec, json, !json, dev.ortho.core.search.SearchSettings.DEFAULT_TRIALS);
     }
 

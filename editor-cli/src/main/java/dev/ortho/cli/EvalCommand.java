@@ -64,7 +64,7 @@ final class EvalCommand implements Callable<Integer> {
                 ? String.format(Locale.ROOT, "actadd %+.2f @ layer %d", intervention.coef, intervention.layer) : "baseline";
         long t0 = System.nanoTime();
         RefusalEvaluation e;
-        try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch, archOptions.choice())) {
+        try (ModelSession s = ModelSession.open(model, model, prompts.runtimeOptions(), prompts.batch, archOptions.choice())) {
             Intervention iv = intervention.build(s.runtime().config());
             e = new RefusalEvaluator(s, judge, prompts.refusalTokens(s.tokenizer()).ids(), maxNewTokens)
                     .evaluate(condition, promptsFile.getFileName().toString(), instructions, iv, StepBar.forTerminal(!prompts.noProgress && !json));

@@ -67,7 +67,7 @@ final class ExtractCommand implements Callable<Integer> {
         List<String> l = PromptOptions.sample(prompts.read(harmless), n, seed);
         long t0 = System.nanoTime();
         Map<String, Object> report = new LinkedHashMap<>();
-        try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch, archOptions.choice())) {
+        try (ModelSession s = ModelSession.open(model, model, prompts.runtimeOptions(), prompts.batch, archOptions.choice())) {
             List<int[]> hi = s.encode(h), li = s.encode(l);
             RefusalTokenChoice tokens = prompts.refusalTokens(s, hi, li);
             int[] refusal = tokens.ids();

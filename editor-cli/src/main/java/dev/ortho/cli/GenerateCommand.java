@@ -61,6 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin InterventionOptions intervention;
     @Mixin ArchOptions archOptions;
+    @Mixin WeightsOption weights;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -73,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens < 1) throw new InvalidInputException("--max-new-tokens must be >= 1");
         if (batch < 1) throw new InvalidInputException("--batch must be >= 1");
         List<String> texts = prompt != null ? List.of(prompt) : InstructionFiles.read(prompts, csvColumn);
-        RuntimeOptions opts = RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads);
+        RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
         List<Completion> done = new ArrayList<>();
         try (PromptText tok = PromptText.load(model); ModelRuntime rt = ModelRuntime.open(model, opts, archOptions.choice())) {
             Intervention iv = intervention.build(rt.config());

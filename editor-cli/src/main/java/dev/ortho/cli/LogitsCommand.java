@@ -60,6 +60,7 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Mixin InterventionOptions intervention;
     @Mixin ArchOptions archOptions;
+    @Mixin WeightsOption weights;
     @Mixin Verbosity verbosity;
     @Spec CommandSpec spec;
 
@@ -72,7 +73,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (PromptText text = prompt != null ? PromptText.load(model) : PromptText.loadIfPresent(model)) {
             int[] seq = prompt != null ? text.encode(prompt, chat) : TokenIds.parse(ids, null, 0);
             if (seq.length == 0) throw new InvalidInputException("the prompt encodes to no tokens");
-            RuntimeOptions opts = RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads);
+            RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
             try (ModelRuntime rt = ModelRuntime.open(model, opts, archOptions.choice())) {
                 Intervention iv = intervention.build(rt.config());
                 ForwardResult r = rt.forward(List.of(seq), iv, residuals ? Capture.everything() : Capture.logits());

@@ -2,6 +2,7 @@ package dev.ortho.cli;
 
 import dev.ortho.core.pipeline.ModelSession;
 import dev.ortho.core.pipeline.RefusalTokenChoice;
+import dev.ortho.core.runtime.RuntimeOptions;
 import dev.ortho.core.text.InstructionFiles;
 import dev.ortho.core.text.TextTokenizer;
 import dev.ortho.formats.InvalidInputException;
@@ -30,8 +31,18 @@ final class PromptOptions {
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime threads (default: all cores).")
     int threads;
 
+    @Option(names = "--weights-f32", description = WeightsOption.DESCRIPTION)
+    boolean weightsF32;
+
     @Option(names = "--no-progress", description = "Do not draw progress bars.")
     boolean noProgress;
+
+    /** The runtime settings these options give (threads, the float32 arena). */
+    RuntimeOptions runtimeOptions() { return runtimeOptions(threads, weightsF32); }
+
+    static RuntimeOptions runtimeOptions(int threads, boolean weightsF32) {
+        return RuntimeOptions.defaults().withThreads(threads).withWeightsF32(weightsF32);
+    }
 
     List<String> read(Path file) {
         return InstructionFiles.read(file, field);

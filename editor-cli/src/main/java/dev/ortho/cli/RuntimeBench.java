@@ -18,9 +18,13 @@ import java.util.SplittableRandom;
  * the CLI. One phase per process, so that {@code /usr/bin/time -v} gives each phase's peak RSS:
  * <pre>
  *   java ... -cp ortho.jar dev.ortho.cli.RuntimeBench MODEL open|prefill|generate [RUNS=5] [BATCH=16] [TOKENS=64]
+ *       [threads=N] [f32=true|false] [ids=FILE]
  * </pre>
+ * {@code threads}: ONNX Runtime intra-op threads (default 0: all cores); {@code f32}: the float32 weight
+ * arena ({@link RuntimeOptions#weightsF32()}); {@code ids}: the prefill sequences, one comma-separated line
+ * each (as {@code --ids-file}), instead of random ones, so that another engine can run the same tokens.
  * <ul>
- *   <li>{@code open}: {@code ModelRuntime.open} (config, mapping, BF16 widening) and the first forward of one
+ *   <li>{@code open}: {@code ModelRuntime.open} (config, mapping, BF16 widening with f32=true) and the first forward of one
  *       token, which builds the ONNX Runtime session: both timed once, in a fresh process.</li>
  *   <li>{@code prefill}: forward of BATCH random sequences of TOKENS tokens (last-position logits, as
  *       generation's prefill); one warm-up run excluded, then the median of RUNS.</li>
@@ -36,16 +40,27 @@ public final class RuntimeBench {
 
     public static void main(String[] args) {
         if (args.length < 2) {
-            System.err.println("usage: RuntimeBench MODEL open|prefill|generate [RUNS=5] [BATCH=16] [TOKENS=64]");
+            System.err.println("usage: RuntimeBench MODEL open|prefill|generate [RUNS=5] [BATCH=16] [TOKENS=64]"
+                    + " [threads=N] [f32=true|false] [ids=FILE]");
             System.exit(2);
         }
         Path model = Path.of(args[0]);
         String phase = args[1];
-        int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        int batch = args.length > 3 ? Integer.parseInt(args[3]) : 16;
-        int tokens = args.length > 4 ? Integer.parseInt(args[4]) : 64;
+        java.util.Map<String, String> named = new java.util.HashMap<>();
+        List<String> positional = new ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            int eq = args[i].indexOf('=');
+            if (eq > 0) named.put(args[i].substring(0, eq), args[i].substring(eq + 1)); else positional.add(args[i]);
+        }
+        int runs = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 5;
+        int batch = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 16;
+        int tokens = positional.size() > 2 ? Integer.parseInt(positional.get(2)) : 64;
+        RuntimeOptions options = RuntimeOptions.defaults()
+                .withThreads(Integer.parseInt(named.getOrDefault("threads", "0")))
+                .withWeightsF32(Boolean.parseBoolean(named.getOrDefault("f32", "false")));
+        List<int[]> fixedIds = named.containsKey("ids") ? TokenIds.readFile(Path.of(named.get("ids"))) : null;
         long t0 = System.nanoTime();
-        try (ModelRuntime rt = ModelRuntime.open(model, RuntimeOptions.defaults())) {
+        try (ModelRuntime rt = ModelRuntime.open(model, options)) {
             double openS = seconds(t0);
             int vocab = rt.config().vocabSize();
             SplittableRandom rnd = new SplittableRandom(42);
@@ -58,12 +73,19 @@ public final class RuntimeBench {
                             rt.convertedWeightBytes());
                 }
                 case "prefill" -> {
-                    List<int[]> seqs = random(rnd, batch, tokens, vocab);
+                    if (fixedIds != null) {
+                        batch = fixedIds.size();
+                        tokens = fixedIds.getFirst().length;
+                    }
+                    List<int[]> seqs = fixedIds != null ? fixedIds : random(rnd, batch, tokens, vocab);
                     double[] t = new double[runs];
+                    long w0 = System.nanoTime();
                     rt.forward(seqs, Intervention.none(), Capture.lastLogits()); // warm-up: builds the session
+                    print("warmup_s=%.3f", seconds(w0));
                     for (int i = 0; i < runs; i++) {
+                        List<int[]> in = fixedIds != null ? fixedIds : random(rnd, batch, tokens, vocab);
                         long s = System.nanoTime();
-                        rt.forward(random(rnd, batch, tokens, vocab), Intervention.none(), Capture.lastLogits());
+                        rt.forward(in, Intervention.none(), Capture.lastLogits());
                         t[i] = seconds(s);
                     }
                     double med = median(t);

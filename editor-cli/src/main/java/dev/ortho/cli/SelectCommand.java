@@ -85,7 +85,7 @@ final class SelectCommand implements Callable<Integer> {
     public Integer call() {
         prompts.check();
         DirectionSelectionStep.Result o;
-        try (ModelSession s = ModelSession.open(model, model, prompts.threads, prompts.batch, archOptions.choice())) {
+        try (ModelSession s = ModelSession.open(model, model, prompts.runtimeOptions(), prompts.batch, archOptions.choice())) {
             CandidateDirections c = CandidatesFile.read(candidates, s.runtime().config().numLayers(), s.runtime().config().hiddenSize());
             SelectionCriteria criteria = new SelectionCriteria(s.runtime().config().numLayers(), prune, maxKl, minInduce);
             List<String> hv = PromptOptions.limit(prompts.read(harmfulVal), n), lv = PromptOptions.limit(prompts.read(harmlessVal), n);

@@ -67,6 +67,29 @@ class RuntimeCliTest {
         }
     }
 
+    /** BF16 weights: run in their stored type by default, widened with --weights-f32; the same logits either way. */
+    @Test
+    void weightsF32GivesTheSameBf16Logits() throws Exception {
+        Path bf16 = llama.resolve("bf16");
+        float[][] got = new float[2][];
+        for (int k = 0; k < 2; k++) {
+            Path out = tmp.resolve("bf16-" + k + ".safetensors");
+            CliRun r = k == 0 ? CliRun.of("logits", bf16.toString(), "--ids", "136,506,96", "--out", out.toString())
+                    : CliRun.of("logits", bf16.toString(), "--ids", "136,506,96", "--out", out.toString(), "--weights-f32");
+            assertEquals(0, r.exit(), r.err());
+            try (SafetensorsFile saved = SafetensorsFile.open(out)) {
+                got[k] = floats(saved, "logits", 3 * 512);
+            }
+        }
+        try (SafetensorsFile golden = SafetensorsFile.open(bf16.resolve("reference.safetensors"))) {
+            float[] b = floats(golden, "logits.0", 3 * 512);
+            for (int i = 0; i < b.length; i++) {
+                assertEquals(got[1][i], got[0][i], "position/logit " + i);
+                assertEquals(b[i], got[0][i], 1e-4 * Math.max(1, Math.abs(b[i])));
+            }
+        }
+    }
+
     @Test
     void compareSeesOrthogonalizationEqualsAblation() throws Exception {
         Path ids = tmp.resolve("ids.txt");

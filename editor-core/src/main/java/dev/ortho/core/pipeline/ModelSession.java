@@ -45,16 +45,26 @@ public final class ModelSession implements AutoCloseable {
      * @param batchSize  prompts per forward pass (the paper uses 32 for scoring)
      */
     public static ModelSession open(Path weightsDir, Path textDir, int threads, int batchSize) {
-        return open(weightsDir, textDir, threads, batchSize, ArchChoice.detect());
+        return open(weightsDir, textDir, RuntimeOptions.defaults().withThreads(threads), batchSize, ArchChoice.detect());
     }
 
     /** As above, with the architecture spec chosen by {@code --arch} / {@code --arch-spec}. */
     public static ModelSession open(Path weightsDir, Path textDir, int threads, int batchSize, ArchChoice arch) {
+        return open(weightsDir, textDir, RuntimeOptions.defaults().withThreads(threads), batchSize, arch);
+    }
+
+    /** With every runtime setting given (threads, the float32 arena). */
+    public static ModelSession open(Path weightsDir, Path textDir, RuntimeOptions options, int batchSize) {
+        return open(weightsDir, textDir, options, batchSize, ArchChoice.detect());
+    }
+
+    /** With every runtime setting given (threads, the float32 arena) and the architecture spec. */
+    public static ModelSession open(Path weightsDir, Path textDir, RuntimeOptions options, int batchSize, ArchChoice arch) {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1: " + batchSize);
         TextTokenizer tok = Tokenizers.load(textDir);
         try {
             PromptFormatter f = new PromptFormatter(ChatTemplate.load(textDir), tok);
-            ModelRuntime rt = ModelRuntime.open(weightsDir, RuntimeOptions.defaults().withThreads(threads), arch);
+            ModelRuntime rt = ModelRuntime.open(weightsDir, options, arch);
             return new ModelSession(rt, tok, f, batchSize);
         } catch (RuntimeException e) {
             tok.close();

@@ -68,7 +68,7 @@ public final class PaperPipeline {
     /** @throws NoSurvivingCandidateException when selection finds nothing and the fallback is not IGNORE_KL */
     public RunReport run() {
         Path edited = plan.out().resolve("model");
-        try (ModelSession s = ModelSession.open(plan.model(), plan.model(), plan.threads(), plan.batch(), plan.arch())) {
+        try (ModelSession s = ModelSession.open(plan.model(), plan.model(), plan.runtimeOptions(), plan.batch(), plan.arch())) {
             List<int[]> harmfulTrain = s.encode(plan.harmfulTrain()), harmlessTrain = s.encode(plan.harmlessTrain());
             RefusalTokenChoice tokens = RefusalTokenChoice.resolve(plan.refusalTokens(), s, () -> harmfulTrain, () -> harmlessTrain);
             int[] refusal = tokens.ids();
@@ -143,7 +143,7 @@ public final class PaperPipeline {
             RunReport.Cosines cos = new RunReport.Cosines(cosines(s, harmfulIds, dir), cosines(s, harmlessIds, dir));
             RunReport.Comparison compare;
             RunReport.Equivalence equivalence;
-            try (ModelSession e = ModelSession.open(edited, plan.model(), plan.threads(), plan.batch(), plan.arch())) {
+            try (ModelSession e = ModelSession.open(edited, plan.model(), plan.runtimeOptions(), plan.batch(), plan.arch())) {
                 List<float[]> editHarmless = e.lastLogits(harmlessIds, Intervention.none());
                 List<float[]> editHarmful = e.lastLogits(harmfulIds, Intervention.none());
                 double[] klEdit = kls(baseHarmless, editHarmless);

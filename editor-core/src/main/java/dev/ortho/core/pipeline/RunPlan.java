@@ -17,6 +17,7 @@ import java.util.List;
  * @param fallback      what to do when every candidate is filtered out
  * @param commandLine   for the manifest of the edited checkpoint
  * @param arch          {@code --arch} / {@code --arch-spec}: how the model is described
+ * @param weightsF32    {@code --weights-f32}: widen BF16/F16 weights once into float32 (faster, 2x the memory)
  */
 public record RunPlan(Path model, Path out, boolean force,
                       List<String> harmfulTrain, List<String> harmlessTrain,
@@ -24,7 +25,7 @@ public record RunPlan(Path model, Path out, boolean force,
                       List<String> harmfulTest, List<String> harmlessTest,
                       String refusalTokens, boolean filter, double pruneLayers, double maxKl, double minInduce,
                       Fallback fallback, int maxNewTokens, int batch, int threads, String tiedPolicy, List<String> commandLine,
-                      ArchChoice arch) {
+                      ArchChoice arch, boolean weightsF32) {
 
     /** When no candidate survives selection. */
     public enum Fallback {
@@ -52,6 +53,11 @@ public record RunPlan(Path model, Path out, boolean force,
         if (Double.isNaN(maxKl) || Double.isNaN(minInduce)) throw new InvalidInputException("--max-kl and --min-induce must be numbers");
         if (maxNewTokens < 1) throw new InvalidInputException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         commandLine = List.copyOf(commandLine);
+    }
+
+    /** The runtime settings of every model session of the run. */
+    public dev.ortho.core.runtime.RuntimeOptions runtimeOptions() {
+        return dev.ortho.core.runtime.RuntimeOptions.defaults().withThreads(threads).withWeightsF32(weightsF32);
     }
 
     /** Train / val / test split of one file in file order: the first 60 %, the next 20 %, the rest. */

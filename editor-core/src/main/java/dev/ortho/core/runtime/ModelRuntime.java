@@ -65,7 +65,7 @@ public final class ModelRuntime implements AutoCloseable {
         fam.checkAttention(config, dir);
         this.checkpoint = Checkpoint.open(dir);
         this.family = fam.locate(name -> checkpoint.find(name).isPresent());
-        this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
+        this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes(), options.widensWeights());
         this.eos = eosIds(dir, config);
     }
 
@@ -86,7 +86,10 @@ public final class ModelRuntime implements AutoCloseable {
     /** EOS ids from generation_config.json, else config.json. */
     public Set<Integer> eosTokenIds() { return eos; }
 
-    /** Off-heap bytes of float32 copies of BF16/F16 weights (0 for an F32 checkpoint). */
+    /**
+     * Off-heap bytes of float32 copies of BF16/F16 weights: 0 by default (they run from the mapping in
+     * their stored dtype) and for F32 checkpoints; 4 bytes per parameter with {@link RuntimeOptions#weightsF32()}.
+     */
     public long convertedWeightBytes() { return weights.convertedBytes(); }
 
     // ---- forward ----------------------------------------------------------------------------------

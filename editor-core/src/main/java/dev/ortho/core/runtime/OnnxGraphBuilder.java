@@ -24,6 +24,8 @@ public final class OnnxGraphBuilder {
     public static final int OPSET = 17;
 
     public static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
+    public static final int BFLOAT16 = TensorProto.DataType.BFLOAT16_VALUE;
+    public static final int FLOAT16 = TensorProto.DataType.FLOAT16_VALUE;
     public static final int INT64 = TensorProto.DataType.INT64_VALUE;
 
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("ortho");

@@ -24,10 +24,12 @@ import java.util.Map;
 /**
  * Checkpoint tensors as ONNX Runtime initializers, bound by name, never on the Java heap.
  *
- * <p>F32 tensors are handed to ONNX Runtime as direct buffers over the read-only file mapping: no
- * copy at all, pages come from the page cache. BF16 and F16 tensors are widened once into an
- * off-heap float32 arena owned by this store (4 bytes per element resident for the life of the
- * runtime), because every kernel the graph uses computes in float32.
+ * <p>Tensors are handed to ONNX Runtime as direct buffers over the read-only file mapping: no copy
+ * at all, pages come from the page cache. F32 tensors are used as they are; BF16 and F16 ones keep
+ * their stored type and the graph casts each to float32 right before its use (see
+ * {@link ModelGraph}), so compute stays float32 while only one weight at a time is resident in
+ * float32. With {@code widen} set they are instead widened once into an off-heap float32 arena owned
+ * by this store (4 bytes per element resident for the life of the runtime, no per-forward cast).
  *
  * <p>A direct ByteBuffer cannot exceed 2 GiB, so a tensor larger than {@code maxChunkBytes} is split
  * along its first dimension into chunks {@code name#0}, {@code name#1} ...; the graph code consumes
@@ -49,13 +51,15 @@ final class WeightStore implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final OrtEnvironment env;
     private final long maxChunkBytes;
+    private final boolean widen;
     private final Arena arena = Arena.ofShared();
     private final Map<String, Weight> weights = new LinkedHashMap<>();
     private final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
     private long convertedBytes;
     private long mappedBytes;
 
-    WeightStore(Checkpoint checkpoint, OrtEnvironment env, long maxChunkBytes) {
+    WeightStore(Checkpoint checkpoint, OrtEnvironment env, long maxChunkBytes, boolean widen) {
+        this.widen = widen;
         this.checkpoint = checkpoint;
         this.env = env;
         this.maxChunkBytes = Math.min(maxChunkBytes, Integer.MAX_VALUE - 64L);
@@ -69,6 +73,20 @@ final class WeightStore implements AutoCloseable {
     long[] shapeOf(String name) { return ref(name).info().shapeArray(); }
 
     DType dtypeOf(String name) { return ref(name).info().dtype(); }
+
+    /**
+     * The ONNX element type in which the tensor reaches the graph: FLOAT for F32 and widened tensors,
+     * else BFLOAT16 or FLOAT16 (the graph casts it to FLOAT where it is used).
+     */
+    int elemType(String name) {
+        DType dt = dtypeOf(name);
+        if (widen || dt == DType.F32) return OnnxGraphBuilder.FLOAT;
+        return switch (dt) {
+            case BF16 -> OnnxGraphBuilder.BFLOAT16;
+            case F16 -> OnnxGraphBuilder.FLOAT16;
+            default -> OnnxGraphBuilder.FLOAT;   // refused with a typed error when the tensor is bound
+        };
+    }
 
     private TensorRef ref(String name) {
         return checkpoint.find(name).orElseThrow(() -> RuntimeFailure.badTensor(checkpoint.directory(), name,
@@ -91,7 +109,8 @@ final class WeightStore implements AutoCloseable {
      * ONNX tensors for weight {@code name} made from {@code storedBytes} instead of the checkpoint's
      * mapping: the same dtype handling and the same chunk names as {@link #weight}, so they can be fed
      * in place of the originals (a weight-level intervention). The bytes must have the tensor's stored
-     * dtype and size; float32 copies go into {@code arena}. The caller closes the returned tensors.
+     * dtype and size; they are bound in the same element type as the original (float32 copies, when the store
+     * widens, go into {@code arena}). The caller closes the returned tensors.
      */
     Map<String, OnnxTensor> replacement(String name, DType dtype, long[] shape, MemorySegment storedBytes, Arena arena) {
         TensorInfo info = ref(name).info();
@@ -112,12 +131,20 @@ final class WeightStore implements AutoCloseable {
         if (shape.length == 0) throw RuntimeFailure.badTensor(checkpoint.directory(), name, "a scalar cannot be a weight");
         long rowElems = 1;
         for (int i = 1; i < shape.length; i++) rowElems *= shape[i];
+        // Chunks are sized by their float32 width also when bound in a 16-bit type: a chunk is then both
+        // a valid direct buffer and the largest float32 cast the graph makes of it at once.
         long rowBytes = rowElems * Float.BYTES;
         long rowsPerChunk = Math.max(1, maxChunkBytes / Math.max(rowBytes, 1));
         if (rowBytes > maxChunkBytes) {
             throw RuntimeFailure.badTensor(checkpoint.directory(), name, "one row is larger than a chunk (" + rowBytes + " bytes)");
         }
-        MemorySegment f32 = asFloat32(info, src, into, count);
+        MemorySegment data = bound(info, src, into, count);
+        OnnxJavaType type = switch (elemType(name)) {
+            case OnnxGraphBuilder.BFLOAT16 -> OnnxJavaType.BFLOAT16;
+            case OnnxGraphBuilder.FLOAT16 -> OnnxJavaType.FLOAT16;
+            default -> OnnxJavaType.FLOAT;
+        };
+        long boundRowBytes = rowElems * (type == OnnxJavaType.FLOAT ? Float.BYTES : 2);
         List<Chunk> chunks = new ArrayList<>();
         try {
             for (long r = 0, i = 0; r < shape[0]; r += rowsPerChunk, i++) {
@@ -125,8 +152,9 @@ final class WeightStore implements AutoCloseable {
                 long[] s = shape.clone();
                 s[0] = rows;
                 String cname = rowsPerChunk >= shape[0] ? name : name + "#" + i;
-                var buf = f32.asSlice(r * rowBytes, rows * rowBytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                made.put(cname, OnnxTensor.createTensor(env, buf, s, OnnxJavaType.FLOAT));
+                // A direct buffer: ONNX Runtime reads it in place (no copy, for every element type).
+                var buf = data.asSlice(r * boundRowBytes, rows * boundRowBytes).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+                made.put(cname, OnnxTensor.createTensor(env, buf, s, type));
                 chunks.add(new Chunk(cname, r, s));
             }
         } catch (OrtException e) {
@@ -136,8 +164,8 @@ final class WeightStore implements AutoCloseable {
         return new Weight(name, shape, List.copyOf(chunks));
     }
 
-    /** F32: the bytes themselves. BF16/F16: widened once into {@code into}. */
-    private MemorySegment asFloat32(TensorInfo info, MemorySegment src, Arena into, boolean count) {
+    /** F32, and BF16/F16 unless widening: the bytes themselves. Else widened once into {@code into}. */
+    private MemorySegment bound(TensorInfo info, MemorySegment src, Arena into, boolean count) {
         long n = info.elementCount();
         switch (info.dtype()) {
             case F32 -> {
@@ -145,6 +173,10 @@ final class WeightStore implements AutoCloseable {
                 return src;
             }
             case BF16, F16 -> {
+                if (!widen) {
+                    if (count) mappedBytes += src.byteSize();
+                    return src;
+                }
                 MemorySegment dst = into.allocate(n * Float.BYTES, 64);
                 widen(src, dst, n, info.dtype() == DType.BF16);
                 if (count) convertedBytes += dst.byteSize();

@@ -2,6 +2,8 @@ package dev.ortho.core.runtime;
 
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.config.ModelConfig;
+import dev.ortho.formats.safetensors.DType;
+import dev.ortho.formats.safetensors.FloatConversions;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -36,12 +38,25 @@ final class PlainReference {
         }
     }
 
+    /** The tensor as float64, from its stored F32, BF16 or F16 bytes. */
     private double[] t(String name) {
-        MemorySegment s = ck.tensor(name).data();
-        double[] out = new double[(int) (s.byteSize() / 4)];
-        for (int i = 0; i < out.length; i++) out[i] = s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
+        var ref = ck.tensor(name);
+        MemorySegment s = ref.data();
+        DType dt = ref.info().dtype();
+        int n = (int) ref.info().elementCount();
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = switch (dt) {
+                case F32 -> s.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), i);
+                case BF16 -> FloatConversions.bf16ToFloat(s.getAtIndex(LE_SHORT, i));
+                case F16 -> FloatConversions.f16ToFloat(s.getAtIndex(LE_SHORT, i));
+                default -> throw new IllegalStateException(name + " is " + dt);
+            };
+        }
         return out;
     }
+
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** y = W x (+ b), W [out, in]. */
     private static double[] lin(double[] w, double[] b, double[] x, int out) {
