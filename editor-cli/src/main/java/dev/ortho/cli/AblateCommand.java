@@ -84,8 +84,7 @@ final class AblateCommand implements Callable<Integer> {
     @Option(names = "--allow-approximate", description = "Edit post-norm architectures (Gemma 2/3) although it only approximates ablation.")
     boolean allowApproximate;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Kernel threads (default: all cores).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--shard-group", paramLabel = "i/n",
             description = "Edit only the shards of group i (0-based) of n, into OUT/part-i-of-n; join the parts with ortho assemble.")
@@ -121,7 +120,7 @@ final class AblateCommand implements Callable<Integer> {
         }
         if (!hash.equals("sha256") && !hash.equals("none")) throw new InvalidInputException("--hash must be sha256 or none, got '" + hash + "'");
         EditOptions options = new EditOptions(alpha, LayerSelection.parse(layers), EditOptions.parseComponents(components),
-                policy, allowApproximate, threads != null ? threads : Runtime.getRuntime().availableProcessors(), hash.equals("sha256"),
+                policy, allowApproximate, threads.count(), hash.equals("sha256"),
                 normPreserving, layerKernel == null ? null : LayerKernels.parse(layerKernel), dequantizeEdited);
         DirectionRequest request = new DirectionRequest(directions, directionIndices, biproject);
         AblationRequest req = new AblationRequest(model, request, out, force, options, archOptions.arch(),

@@ -76,8 +76,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "8", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads (default: all cores).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
@@ -128,7 +127,7 @@ final class CompareCommand implements Callable<Integer> {
         List<int[]> seqs = prompts != null ? encode(InstructionFiles.read(prompts, csvColumn))
                 : idsFile != null ? TokenIds.readFile(idsFile) : List.of(TokenIds.parse(ids, null, 0));
         int[] promptLengths = seqs.stream().mapToInt(x -> x.length).toArray();
-        RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
+        RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads.forRuntime()));
 
         List<float[]> a, b;
         int vocab;

@@ -36,8 +36,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Tokens generated per test prompt (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime threads (default: all cores).")
-    int threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--json", description = "Print report.json instead of the summary table.")
     boolean json;
@@ -56,7 +55,7 @@ final class DemoCommand implements Callable<Integer> {
         List<String> l = InstructionFiles.read(promptsDir.resolve("harmless.txt"));
         RunPlan plan = new RunPlan(model, out, true, h.subList(0, TRAIN), l.subList(0, TRAIN), h.subList(TRAIN, TRAIN + VAL),
                 l.subList(TRAIN, TRAIN + VAL), h.subList(TRAIN + VAL, h.size()), l.subList(TRAIN + VAL, l.size()), "I,As", true, 0.2, 0.1, 0.0,
-                RunPlan.Fallback.NONE, maxNewTokens, 32, threads, "untie", AblateCommand.commandLine(),
+                RunPlan.Fallback.NONE, maxNewTokens, 32, threads.forRuntime(), "untie", AblateCommand.commandLine(),
                 dev.ortho.core.arch.ArchChoice.detect(), false);
         return RunCommand.execute(plan, spec, json, !json, dev.ortho.core.search.SearchSettings.DEFAULT_TRIALS);
     }

@@ -43,8 +43,7 @@ final class DiffCommand implements Callable<Integer> {
             description = "A changed writer whose own top direction has |cos| below this with the common one deviates (default 0.99).")
     double threshold;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Tensors audited at once (default: all cores); results do not depend on it.")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
@@ -58,10 +57,9 @@ final class DiffCommand implements Callable<Integer> {
         if (!(threshold >= 0 && threshold <= 1)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--deviation-threshold must be within [0, 1]");
         }
-        if (threads != null && threads < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
         DiffReport r = CheckpointDiff.diff(new DiffRequest(original, other, archOptions.arch(), archOptions.archSpec(),
                 Optional.ofNullable(direction), Optional.ofNullable(candidates),
-                threads != null ? threads : Runtime.getRuntime().availableProcessors(), threshold));
+                threads.count(), threshold));
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             Json.print(out, r);

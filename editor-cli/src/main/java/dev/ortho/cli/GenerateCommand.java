@@ -53,8 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "8", description = "Prompts decoded together (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads (default: all cores).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--json", description = "Print prompts, token ids and texts as JSON.")
     boolean json;
@@ -74,7 +73,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens < 1) throw new InvalidInputException("--max-new-tokens must be >= 1");
         if (batch < 1) throw new InvalidInputException("--batch must be >= 1");
         List<String> texts = prompt != null ? List.of(prompt) : InstructionFiles.read(prompts, csvColumn);
-        RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
+        RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads.forRuntime()));
         List<Completion> done = new ArrayList<>();
         try (PromptText tok = PromptText.load(model); ModelRuntime rt = ModelRuntime.open(model, opts, archOptions.choice())) {
             Intervention iv = intervention.build(rt.config());

@@ -52,8 +52,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--residuals", description = "With --out: also save residual.L [T, hidden], the input of layer L (L = layers: before the final norm).")
     boolean residuals;
 
-    @Option(names = "--threads", paramLabel = "N", description = "ONNX Runtime threads (default: all cores).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -73,7 +72,7 @@ final class LogitsCommand implements Callable<Integer> {
         try (PromptText text = prompt != null ? PromptText.load(model) : PromptText.loadIfPresent(model)) {
             int[] seq = prompt != null ? text.encode(prompt, chat) : TokenIds.parse(ids, null, 0);
             if (seq.length == 0) throw new InvalidInputException("the prompt encodes to no tokens");
-            RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads == null ? 0 : threads));
+            RuntimeOptions opts = weights.apply(RuntimeOptions.defaults().withThreads(threads.forRuntime()));
             try (ModelRuntime rt = ModelRuntime.open(model, opts, archOptions.choice())) {
                 Intervention iv = intervention.build(rt.config());
                 ForwardResult r = rt.forward(List.of(seq), iv, residuals ? Capture.everything() : Capture.logits());

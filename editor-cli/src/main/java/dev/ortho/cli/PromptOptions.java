@@ -6,6 +6,7 @@ import dev.ortho.core.runtime.RuntimeOptions;
 import dev.ortho.core.text.InstructionFiles;
 import dev.ortho.core.text.TextTokenizer;
 import dev.ortho.formats.InvalidInputException;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -28,8 +29,7 @@ final class PromptOptions {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--threads", paramLabel = "N", defaultValue = "0", description = "ONNX Runtime threads (default: all cores).")
-    int threads;
+    @Mixin ThreadsOption threadsOption;
 
     @Option(names = "--weights-f32", description = WeightsOption.DESCRIPTION)
     boolean weightsF32;
@@ -38,7 +38,10 @@ final class PromptOptions {
     boolean noProgress;
 
     /** The runtime settings these options give (threads, the float32 arena). */
-    RuntimeOptions runtimeOptions() { return runtimeOptions(threads, weightsF32); }
+    RuntimeOptions runtimeOptions() { return runtimeOptions(threads(), weightsF32); }
+
+    /** ONNX Runtime threads: 0 lets it use every core. */
+    int threads() { return threadsOption.forRuntime(); }
 
     static RuntimeOptions runtimeOptions(int threads, boolean weightsF32) {
         return RuntimeOptions.defaults().withThreads(threads).withWeightsF32(weightsF32);
@@ -66,7 +69,7 @@ final class PromptOptions {
 
     void check() {
         if (batch < 1) throw new InvalidInputException("--batch must be >= 1, got " + batch);
-        if (threads < 0) throw new InvalidInputException("--threads must be >= 0, got " + threads);
+        threads();
     }
 
     /** The first {@code n} prompts (all when n is null). */

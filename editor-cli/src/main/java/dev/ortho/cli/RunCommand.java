@@ -171,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
 
     private RunPlan plan(List<String> ht, List<String> lt, List<String> hv, List<String> lv, List<String> hx, List<String> lx) {
         return new RunPlan(model, out, force, ht, lt, hv, lv, hx, lx, prompts.refusalTokens, !noFilter, pruneLayers, maxKl, minInduce,
-                RunPlan.Fallback.parse(fallback), maxNewTokens, prompts.batch, prompts.threads, tied, AblateCommand.commandLine(), archOptions.choice(),
+                RunPlan.Fallback.parse(fallback), maxNewTokens, prompts.batch, prompts.threads(), tied, AblateCommand.commandLine(), archOptions.choice(),
                 prompts.weightsF32);
     }
 

@@ -93,11 +93,11 @@ final class SearchOptions {
             return new SearchRequest(model, dir, harmful == null ? none : prompts.read(harmful), harmless == null ? none : prompts.read(harmless),
                     prompts.read(harmfulVal), prompts.read(harmlessVal), harmfulTest == null ? none : prompts.read(harmfulTest),
                     harmlessTest == null ? none : prompts.read(harmlessTest), prompts.refusalTokens, !noFilter, candidates, prompts.batch,
-                    prompts.threads, resume, write, force, AblateCommand.commandLine(), fragility, arch);
+                    prompts.threads(), resume, write, force, AblateCommand.commandLine(), fragility, arch);
         }
         if (harmful == null || harmless == null) throw new InvalidInputException("give --harmful and --harmless (split 60/20/20), or the split files");
         RunPlan.Split hs = RunPlan.Split.of(prompts.read(harmful), harmful.toString()), ls = RunPlan.Split.of(prompts.read(harmless), harmless.toString());
         return new SearchRequest(model, dir, hs.train(), ls.train(), hs.val(), ls.val(), hs.test(), ls.test(), prompts.refusalTokens, !noFilter,
-                candidates, prompts.batch, prompts.threads, resume, write, force, AblateCommand.commandLine(), fragility, arch);
+                candidates, prompts.batch, prompts.threads(), resume, write, force, AblateCommand.commandLine(), fragility, arch);
     }
 }

@@ -31,8 +31,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     @Mixin ArchOptions archOptions;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads for recomputing projections (default: all cores).")
-    Integer threads;
+    @Mixin ThreadsOption threads;
 
     @Option(names = "--json", description = "Print every check as JSON.")
     boolean json;
@@ -50,7 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
                     + " accepted (use --arch-spec FILE for a user spec)");
         }
         VerifyReport report = Verifier.verify(edited, Optional.ofNullable(original), archOptions.archSpec(),
-                threads != null ? threads : Runtime.getRuntime().availableProcessors());
+                threads.count());
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
