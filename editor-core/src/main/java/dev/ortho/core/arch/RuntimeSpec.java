@@ -172,6 +172,10 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
         if (sandwich && !(tensors.containsKey("post_attn_norm") && tensors.containsKey("post_mlp_norm"))) {
             throw bad(source, "runtime: norm_placement 'sandwich' needs layer_tensors post_attn_norm and post_mlp_norm");
         }
+        requireTensors(block, tensors, n.has("moe"), source);
+        if (block == Block.GPT2 && !n.has("position_embedding")) {
+            throw bad(source, "runtime: block 'gpt2' needs 'position_embedding'");
+        }
         JsonNode act = n.get("activation");
         if (act == null || !act.isObject()) throw bad(source, "runtime.activation must be an object {keys, default}");
         List<ActivationKey> keys = new ArrayList<>();
@@ -218,6 +222,24 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
                 actDefault, optText(n, "layer_norm_eps_key", source).orElse("layer_norm_eps"),
                 flag(n, "embedding_scale", source), n.has("rotary") ? flag(n, "rotary", source) : true, sliding, localTheta,
                 flag(n, "tie_word_embeddings", source), moe);
+    }
+
+    /** The modules a block kind cannot run without, so a spec gap is named here rather than met mid-graph. */
+    private static void requireTensors(Block block, Map<String, List<String>> t, boolean moe, Path source) {
+        List<String> missing = new ArrayList<>();
+        for (String k : List.of("attn_norm", "mlp_norm", "o")) if (!t.containsKey(k)) missing.add(k);
+        if (block == Block.DECODER) {
+            if (!t.containsKey("qkv") && !(t.containsKey("q") && t.containsKey("k") && t.containsKey("v"))) missing.add("q, k, v (or qkv)");
+            if (!moe && !t.containsKey("down")) missing.add("down");
+            if (!moe && !t.containsKey("gate_up") && !(t.containsKey("gate") && t.containsKey("up"))) missing.add("gate, up (or gate_up)");
+            if (t.containsKey("q_norm") != t.containsKey("k_norm")) missing.add("q_norm and k_norm together");
+        } else {
+            for (String k : List.of("qkv", "up", "down")) if (!t.containsKey(k)) missing.add(k);
+        }
+        if (!missing.isEmpty()) {
+            throw bad(source, "runtime.layer_tensors of a '" + block.name().toLowerCase(java.util.Locale.ROOT)
+                    + "' block needs " + String.join("; ", missing));
+        }
     }
 
     private static <E extends Enum<E>> E choice(JsonNode n, String key, Class<E> type, Path source) {
