@@ -88,8 +88,9 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
      *                    {@code in_out_interleaved}: [E, hidden, 2I] columns gate/up interleaved and [E, I, hidden] (gpt-oss)
      * @param denseLayers layers listed in config {@code mlp_only_layers}, or off the {@code decoder_sparse_step},
      *                    are plain MLPs (Qwen-MoE)
+     * @param topK        transformers' default {@code num_experts_per_tok} when config.json does not say
      */
-    public record Moe(String routing, boolean normalize, String experts, String fusedLayout, boolean denseLayers) {}
+    public record Moe(String routing, boolean normalize, String experts, String fusedLayout, boolean denseLayers, int topK) {}
 
     /** What a layer tensor key may name. */
     public static final Set<String> LAYER_KEYS = Set.of("attn_norm", "mlp_norm", "post_attn_norm", "post_mlp_norm",
@@ -211,11 +212,13 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
             }
             for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
-                if (!Set.of("routing", "normalize", "experts", "fused_layout", "dense_layers").contains(k)) {
+                if (!Set.of("routing", "normalize", "experts", "fused_layout", "dense_layers", "top_k").contains(k)) {
                     throw bad(source, "runtime.moe: unknown key '" + k + "'");
                 }
             }
-            moe = Optional.of(new Moe(routing, flag(m, "normalize", source), experts, fused, flag(m, "dense_layers", source)));
+            int topK = m.path("top_k").asInt(2);
+            if (topK < 1) throw bad(source, "runtime.moe.top_k must be a positive integer");
+            moe = Optional.of(new Moe(routing, flag(m, "normalize", source), experts, fused, flag(m, "dense_layers", source), topK));
         }
         return new RuntimeSpec(block, norm, sandwich, text(n, "embedding", source), optText(n, "position_embedding", source),
                 text(n, "head", source), text(n, "final_norm", source), text(n, "layers", source), towers, tensors, keys,

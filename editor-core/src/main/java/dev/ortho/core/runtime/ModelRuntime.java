@@ -62,6 +62,7 @@ public final class ModelRuntime implements AutoCloseable {
         this.checkpoint = Checkpoint.open(dir);
         this.family = fam.locate(name -> checkpoint.find(name).isPresent());
         this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
+        if (family.kind() == RuntimeSpec.Block.DECODER) MoeBlock.validate(config, family, weights, dir);
         this.eos = eosIds(dir, config);
     }
 
