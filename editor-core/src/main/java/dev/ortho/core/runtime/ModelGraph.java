@@ -129,12 +129,19 @@ final class ModelGraph {
     }
 
     private void rotary() {
-        float[] inv = Rope.invFreq(c, dir);
+        // Length-dependent types (dynamic, longrope) get their frequencies per run as an input.
+        Rope.Frequencies fr = Rope.at(c, dir, 1);
+        int half = fr.invFreq().length;
+        String inv = Rope.lengthDependent(c) ? g.input(Rope.INPUT, FLOAT, (long) half) : g.constFloat(fr.invFreq(), half);
         String posF = g.unsqueeze(g.cast(positions, FLOAT), 2);                 // [B,T,1]
-        String freqs = g.mul(posF, g.constFloat(inv, inv.length));             // [B,T,rd/2]
+        String freqs = g.mul(posF, inv);                                        // [B,T,rd/2]
         String emb = g.unsqueeze(g.concat(-1, freqs, freqs), 1);               // [B,1,T,rd]
         cos = g.cos(emb);
         sin = g.sin(emb);
+        if (fr.attentionScaling() != 1f) {
+            cos = g.mul(cos, g.scalar(fr.attentionScaling()));
+            sin = g.mul(sin, g.scalar(fr.attentionScaling()));
+        }
     }
 
     /** q·cos + rotate_half(q)·sin on the first rotaryDim dimensions; the rest pass through. */

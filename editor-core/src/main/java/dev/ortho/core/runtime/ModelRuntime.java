@@ -49,6 +49,9 @@ public final class ModelRuntime implements AutoCloseable {
         this.options = options;
         this.config = ModelConfig.read(dir.resolve("config.json"));
         this.family = ModelFamily.of(config, dir);
+        // Refuse what cannot run before mapping anything: rope type, activation, MoE layout.
+        if (family.rotary()) Rope.validate(config, dir);
+        family.activation(config, dir);
         this.checkpoint = Checkpoint.open(dir);
         this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
         this.eos = eosIds(dir, config);
@@ -83,6 +86,7 @@ public final class ModelRuntime implements AutoCloseable {
             feeds.put("input_ids", longTensor(batch.ids(), batch.size(), batch.length()));
             feeds.put("attention_mask", longTensor(batch.mask(), batch.size(), batch.length()));
             interventionFeeds(intervention, batch.size(), feeds);
+            ropeFeed(batch.length(), feeds);
             OrtSession session = session(spec);
             try (OrtSession.Result r = session.run(withWeights(feeds))) {
                 return collect(r, batch, capture);
@@ -223,12 +227,17 @@ public final class ModelRuntime implements AutoCloseable {
                 OnnxTensor idsT = longTensor(ids, n, t), maskT = longTensor(mask, n, total);
                 feeds.put("input_ids", idsT);
                 feeds.put("attention_mask", maskT);
+                Map<String, OnnxTensor> rope = new HashMap<>();
                 OrtSession.Result r;
                 try {
+                    // Each step's full length: the longest row holds `total` positions.
+                    ropeFeed(total, rope);
+                    feeds.putAll(rope);
                     r = session.run(withWeights(feeds));
                 } finally {
                     idsT.close();
                     maskT.close();
+                    rope.values().forEach(OnnxTensor::close);
                 }
                 if (previous != null) previous.close();
                 previous = r;
@@ -366,6 +375,17 @@ public final class ModelRuntime implements AutoCloseable {
         }
         feeds.put("seq_ablate_dirs", OnnxTensor.createTensor(env, FloatBuffer.wrap(dirs), new long[]{batchSize, h}));
         feeds.put("seq_add_vecs", OnnxTensor.createTensor(env, FloatBuffer.wrap(adds), new long[]{layers, batchSize, h}));
+    }
+
+    /**
+     * The inverse frequencies of a length-dependent rope type (dynamic, longrope) for a call whose
+     * longest row has {@code seqLen} positions: transformers' {@code max(position_ids) + 1}, one value
+     * for the whole batch as transformers uses it.
+     */
+    private void ropeFeed(long seqLen, Map<String, OnnxTensor> feeds) throws OrtException {
+        if (!family.rotary() || !Rope.lengthDependent(config)) return;
+        float[] inv = Rope.at(config, dir, seqLen).invFreq();
+        feeds.put(Rope.INPUT, OnnxTensor.createTensor(env, FloatBuffer.wrap(inv), new long[]{inv.length}));
     }
 
     /** Token ids index the embedding: one out of range would fail deep inside ONNX Runtime. */

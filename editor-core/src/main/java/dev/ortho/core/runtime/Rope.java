@@ -4,13 +4,24 @@ import dev.ortho.formats.config.ModelConfig;
 import dev.ortho.formats.config.RopeScaling;
 
 import java.nio.file.Path;
+import java.util.List;
 
 /**
- * Rotary inverse frequencies as transformers computes them ({@code rope_init_fn}): float32
- * {@code 1 / base^(2i/dim)}, then the scaling rule of the rope type. Only types whose cos/sin do
- * not depend on the sequence length are supported: default, linear, llama3.
+ * Rotary inverse frequencies and the cos/sin multiplier ("attention scaling") exactly as transformers
+ * 5.18 computes them ({@code modeling_rope_utils}), step by step in float32 where torch computes in
+ * float32, so that the frequencies agree bit for bit.
+ *
+ * <p>Static types (default, linear, llama3, yarn) give one set of frequencies baked into the graph.
+ * {@code dynamic} and {@code longrope} depend on the length of the forward call,
+ * {@code L = max(position) + 1} over the whole batch as transformers uses it: their frequencies are a
+ * graph input ({@link #INPUT}) computed here for every run (see {@link #at}).
  */
 final class Rope {
+
+    /** Graph input holding the inverse frequencies of a length-dependent rope type, [rotaryDim / 2]. */
+    static final String INPUT = "rope_inv_freq";
+
+    private static final List<String> KNOWN = List.of("default", "linear", "llama3", "yarn", "dynamic", "longrope");
 
     private Rope() {}
 
@@ -19,47 +30,169 @@ final class Rope {
         return (int) (c.headDim() * c.partialRotaryFactor());
     }
 
-    static float[] invFreq(ModelConfig c, Path dir) {
-        int dim = rotaryDim(c);
-        float base = (float) c.ropeTheta();
-        float[] inv = new float[dim / 2];
-        for (int i = 0; i < inv.length; i++) {
-            float exponent = (float) (2 * i) / (float) dim;
-            inv[i] = 1.0f / (float) Math.pow(base, exponent);
+    static String type(ModelConfig c) {
+        return c.ropeScaling().map(RopeScaling::type).orElse("default");
+    }
+
+    /** Whether the frequencies depend on the length of the forward call (fed per run). */
+    static boolean lengthDependent(ModelConfig c) {
+        String t = type(c);
+        return t.equals("dynamic") || t.equals("longrope");
+    }
+
+    /**
+     * Refuses, before anything runs, a rope type this runtime does not implement or one whose
+     * parameters are missing or malformed; the message names the type.
+     */
+    static void validate(ModelConfig c, Path dir) {
+        String t = type(c);
+        if (!KNOWN.contains(t)) {
+            throw RuntimeFailure.unsupported(dir, "rope type '" + t + "' is not supported by the runtime ("
+                    + String.join(", ", KNOWN) + " are)");
         }
-        if (c.ropeScaling().isEmpty()) return inv;
+        at(c, dir, 1);
+        if (t.equals("longrope")) at(c, dir, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Frequencies for a forward call whose longest row has {@code seqLen} positions (ignored by the
+     * static types). For cached generation the runtime passes each step's full length (prompt plus
+     * tokens so far), which is what transformers' {@code generate} does with a fresh model.
+     */
+    static Frequencies at(ModelConfig c, Path dir, long seqLen) {
+        int dim = rotaryDim(c);
+        if (dim < 2 || dim % 2 != 0) throw RuntimeFailure.unsupported(dir, "rotary dimension " + dim + " must be even and positive");
+        float theta = (float) c.ropeTheta();
+        if (c.ropeScaling().isEmpty()) return new Frequencies(plain(theta, dim), 1f);
         RopeScaling s = c.ropeScaling().get();
-        switch (s.type()) {
-            case "default" -> { }
+        return switch (s.type()) {
+            case "default" -> new Frequencies(plain(theta, dim), 1f);
             case "linear" -> {
-                for (int i = 0; i < inv.length; i++) inv[i] = (float) (inv[i] / s.factor());
+                float[] inv = plain(theta, dim);
+                for (int i = 0; i < inv.length; i++) inv[i] = inv[i] / (float) s.factor();
+                yield new Frequencies(inv, 1f);
             }
-            case "llama3" -> llama3(inv, s, c, dir);
-            default -> throw RuntimeFailure.unsupported(dir, "rope type '" + s.type()
-                    + "' is not supported by the runtime (default, linear, llama3 are)");
+            case "llama3" -> new Frequencies(llama3(plain(theta, dim), s, dir), 1f);
+            case "yarn" -> yarn(theta, dim, s, dir);
+            case "dynamic" -> new Frequencies(dynamic(c, dim, s, seqLen), 1f);
+            case "longrope" -> longrope(c, dim, s, seqLen, dir);
+            default -> throw RuntimeFailure.unsupported(dir, "rope type '" + s.type() + "' is not supported by the runtime ("
+                    + String.join(", ", KNOWN) + " are)");
+        };
+    }
+
+    /** Inverse frequencies and the factor applied to cos and sin. */
+    record Frequencies(float[] invFreq, float attentionScaling) {}
+
+    /** {@code 1 / base^(f32(2i) / f32(dim))}, every step in float32 as torch does. */
+    private static float[] plain(float base, int dim) {
+        float[] inv = new float[dim / 2];
+        for (int i = 0; i < inv.length; i++) inv[i] = 1.0f / powf(base, (float) (2 * i) / (float) dim);
+        return inv;
+    }
+
+    /** torch's float32 pow: the correctly rounded result (what glibc's powf returns). */
+    private static float powf(float base, float exponent) {
+        return (float) Math.pow(base, exponent);
+    }
+
+    private static double need(java.util.Optional<? extends Number> v, String type, String key, Path dir) {
+        return v.orElseThrow(() -> RuntimeFailure.unsupported(dir, type + " rope needs " + key)).doubleValue();
+    }
+
+    /** Llama 3.1: long wavelengths divided by the factor, short ones kept, a smooth ramp between. */
+    private static float[] llama3(float[] inv, RopeScaling s, Path dir) {
+        float factor = (float) s.factor();
+        double low = need(s.lowFreqFactor(), "llama3", "low_freq_factor", dir);
+        double high = need(s.highFreqFactor(), "llama3", "high_freq_factor", dir);
+        double old = need(s.originalMaxPositionEmbeddings(), "llama3", "original_max_position_embeddings", dir);
+        // Python-side scalars (double), compared with and applied to float32 tensors in float32.
+        float lowWavelen = (float) (old / low), highWavelen = (float) (old / high);
+        for (int i = 0; i < inv.length; i++) {
+            float f = inv[i];
+            float wavelen = (float) (2 * Math.PI) / f;
+            float scaled = wavelen > lowWavelen ? f / factor : f;
+            float smooth = ((float) old / wavelen - (float) low) / (float) (high - low);
+            float smoothed = (1 - smooth) * scaled / factor + smooth * scaled;
+            boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
+            inv[i] = medium ? smoothed : scaled;
         }
         return inv;
     }
 
-    /** Llama 3.1: long wavelengths divided by the factor, short ones kept, a smooth ramp between. */
-    private static void llama3(float[] inv, RopeScaling s, ModelConfig c, Path dir) {
+    /** YaRN: a ramp between interpolated (divided by the factor) and original frequencies; cos/sin scaled. */
+    private static Frequencies yarn(float base, int dim, RopeScaling s, Path dir) {
         double factor = s.factor();
-        double low = s.lowFreqFactor().orElseThrow(() -> RuntimeFailure.unsupported(dir, "llama3 rope needs low_freq_factor"));
-        double high = s.highFreqFactor().orElseThrow(() -> RuntimeFailure.unsupported(dir, "llama3 rope needs high_freq_factor"));
-        double old = s.originalMaxPositionEmbeddings().orElseThrow(
-                () -> RuntimeFailure.unsupported(dir, "llama3 rope needs original_max_position_embeddings"));
-        double lowWavelen = old / low;
-        double highWavelen = old / high;
-        for (int i = 0; i < inv.length; i++) {
-            float f = inv[i];
-            double wavelen = 2 * Math.PI / f;
-            float scaled = wavelen > lowWavelen ? (float) (f / factor) : f;
-            boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
-            if (medium) {
-                float smooth = (float) ((old / wavelen - low) / (high - low));
-                scaled = (1 - smooth) * scaled / (float) factor + smooth * scaled;
-            }
-            inv[i] = scaled;
+        double omax = need(s.originalMaxPositionEmbeddings(), "yarn", "original_max_position_embeddings", dir);
+        double attention = s.attentionFactor().orElseGet(() -> s.mscale().isPresent() && s.mscaleAllDim().isPresent()
+                && s.mscale().get() != 0 && s.mscaleAllDim().get() != 0
+                ? mscale(factor, s.mscale().get()) / mscale(factor, s.mscaleAllDim().get())
+                : mscale(factor, 1));
+        double low = correctionDim(s.betaFast(), dim, base, omax);
+        double high = correctionDim(s.betaSlow(), dim, base, omax);
+        if (s.truncate()) {
+            low = Math.floor(low);
+            high = Math.ceil(high);
         }
+        low = Math.max(low, 0);
+        high = Math.min(high, dim - 1);
+        if (low == high) high += 0.001;
+        float[] inv = new float[dim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            float pos = powf(base, (float) (2 * i) / (float) dim);
+            float extrapolation = 1.0f / pos;
+            float interpolation = 1.0f / ((float) factor * pos);
+            float ramp = Math.min(Math.max(((float) i - (float) low) / (float) (high - low), 0f), 1f);
+            float extrapolationFactor = 1 - ramp;
+            inv[i] = interpolation * (1 - extrapolationFactor) + extrapolation * extrapolationFactor;
+        }
+        return new Frequencies(inv, (float) attention);
+    }
+
+    private static double mscale(double scale, double m) {
+        return scale <= 1 ? 1.0 : 0.1 * m * Math.log(scale) + 1.0;
+    }
+
+    private static double correctionDim(double rotations, int dim, double base, double omax) {
+        return dim * Math.log(omax / (rotations * 2 * Math.PI)) / (2 * Math.log(base));
+    }
+
+    /**
+     * Dynamic NTK: for {@code L > max_position_embeddings} the base grows to
+     * {@code theta (factor L / max - (factor - 1))^(d/(d-2))}; transformers computes it from a 0-d
+     * float32 tensor, so every step here is float32 too. Shorter calls use the plain frequencies.
+     */
+    private static float[] dynamic(ModelConfig c, int dim, RopeScaling s, long seqLen) {
+        int maxPos = c.maxPositionEmbeddings();
+        float theta = (float) c.ropeTheta();
+        if (seqLen <= maxPos) return plain(theta, dim);
+        float len = (float) seqLen;
+        float grown = (float) s.factor() * len / (float) maxPos - (float) (s.factor() - 1);
+        float base = theta * powf(grown, (float) ((double) dim / (dim - 2)));
+        return plain(base, dim);
+    }
+
+    /**
+     * Phi-3 LongRoPE: per-frequency divisors, the long ones once the call is longer than the original
+     * context; cos/sin scaled by {@code sqrt(1 + ln(factor) / ln(omax))} unless an attention factor is given.
+     */
+    private static Frequencies longrope(ModelConfig c, int dim, RopeScaling s, long seqLen, Path dir) {
+        double omax = need(s.originalMaxPositionEmbeddings(), "longrope", "original_max_position_embeddings", dir);
+        for (List<Double> f : List.of(s.shortFactor(), s.longFactor())) {
+            if (f.size() != dim / 2) {
+                throw RuntimeFailure.unsupported(dir, "longrope needs short_factor and long_factor of " + dim / 2
+                        + " values each (rotary dimension / 2), got " + s.shortFactor().size() + " and " + s.longFactor().size());
+            }
+        }
+        double factor = s.factor();
+        double attention = s.attentionFactor().orElseGet(() -> factor <= 1.0 ? 1.0
+                : Math.sqrt(1 + Math.log(factor) / Math.log(omax)));
+        List<Double> ext = seqLen > omax ? s.longFactor() : s.shortFactor();
+        float theta = (float) c.ropeTheta();
+        float[] inv = new float[dim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            inv[i] = 1.0f / (ext.get(i).floatValue() * powf(theta, (float) (2 * i) / (float) dim));
+        }
+        return new Frequencies(inv, (float) attention);
     }
 }

@@ -61,7 +61,8 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
         Optional<RopeScaling> scaling = ropeScaling(r, rope).or(() -> ropeScaling(r, c.get("rope_scaling")));
         double eps = r.number(c, "rms_norm_eps").or(() -> r.number(c, "layer_norm_epsilon"))
                 .or(() -> r.number(c, "layer_norm_eps")).orElse(1e-6);
-        Optional<Integer> window = r.positiveInt("sliding_window");
+        // transformers writes 0 (Qwen2-MoE) or null when no layer slides; only a negative window is meaningless.
+        Optional<Integer> window = r.nonNegativeInt("sliding_window").filter(w -> w > 0);
         if (r.bool("use_sliding_window").orElse(true) == Boolean.FALSE) window = Optional.empty();
         List<String> layerTypes = new ArrayList<>();
         JsonNode lt = c.get("layer_types");
@@ -78,13 +79,36 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
                 r.bool("attention_bias").orElse(false), c);
     }
 
+    /**
+     * The scaling dict as transformers 5 standardizes it: for llama3, yarn and longrope a top-level
+     * {@code original_max_position_embeddings} (Phi-3 keeps it there) wins over the dict's own, else
+     * {@code max_position_embeddings}; yarn/longrope without a factor use the ratio of the two lengths.
+     */
     private static Optional<RopeScaling> ropeScaling(Reader r, JsonNode n) {
         if (n == null || !n.isObject()) return Optional.empty();
         String type = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
                 .filter(JsonNode::isTextual).map(JsonNode::asText).orElse("default");
         if (type.equals("default")) return Optional.empty();
-        return Optional.of(new RopeScaling(type, r.number(n, "factor").orElse(1.0), r.number(n, "low_freq_factor"),
-                r.number(n, "high_freq_factor"), r.number(n, "original_max_position_embeddings").map(Double::intValue)));
+        int maxPos = r.positiveInt("max_position_embeddings", "n_positions", "n_ctx").orElse(2048);
+        Optional<Integer> omax = r.number(n, "original_max_position_embeddings").map(Double::intValue);
+        if (type.equals("llama3") || type.equals("yarn") || type.equals("longrope")) {
+            omax = r.positiveInt("original_max_position_embeddings").or(() -> Optional.of(
+                    r.number(n, "original_max_position_embeddings").map(Double::intValue).orElse(maxPos)));
+        }
+        Optional<Integer> om = omax;
+        double factor = r.number(n, "factor").orElseGet(() -> (type.equals("yarn") || type.equals("longrope"))
+                && om.isPresent() ? (double) maxPos / om.get() : 1.0);
+        JsonNode truncate = n.get("truncate");
+        if (truncate != null && !truncate.isNull() && !truncate.isBoolean()) {
+            throw new InvalidInputException(r.file(), null, "rope key 'truncate' must be true or false");
+        }
+        // beta_fast/beta_slow: transformers uses `or 32` / `or 1`, so 0 and null mean the default too.
+        double betaFast = r.number(n, "beta_fast").filter(b -> b != 0).orElse(32.0);
+        double betaSlow = r.number(n, "beta_slow").filter(b -> b != 0).orElse(1.0);
+        return Optional.of(new RopeScaling(type, factor, r.number(n, "low_freq_factor"), r.number(n, "high_freq_factor"),
+                omax, r.number(n, "attention_factor"), betaFast, betaSlow, r.number(n, "mscale"),
+                r.number(n, "mscale_all_dim"), truncate == null || truncate.isNull() || truncate.asBoolean(),
+                r.numbers(n, "short_factor"), r.numbers(n, "long_factor")));
     }
 
     /** The same config JSON with {@code tie_word_embeddings} set, pretty-printed, key order kept. */
@@ -121,6 +145,15 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
             return Optional.of(v.asDouble());
         }
 
+        Optional<Integer> nonNegativeInt(String key) {
+            JsonNode v = c.get(key);
+            if (v == null || v.isNull()) return Optional.empty();
+            if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 0) {
+                throw new InvalidInputException(file, null, "config key '" + key + "' must be a non-negative integer, got " + v);
+            }
+            return Optional.of(v.asInt());
+        }
+
         Optional<Integer> positiveInt(String... keys) {
             for (String key : keys) {
                 JsonNode v = c.get(key);
@@ -131,6 +164,18 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
                 return Optional.of(v.asInt());
             }
             return Optional.empty();
+        }
+
+        /** A list of finite numbers, empty when the key is absent. */
+        List<Double> numbers(JsonNode n, String key) {
+            JsonNode v = n.get(key);
+            if (v == null || v.isNull()) return List.of();
+            List<Double> out = new ArrayList<>();
+            if (v.isArray()) for (JsonNode e : v) if (e.isNumber() && Double.isFinite(e.asDouble())) out.add(e.asDouble());
+            if (!v.isArray() || out.size() != v.size()) {
+                throw new InvalidInputException(file, null, "config key '" + key + "' must be a list of finite numbers");
+            }
+            return List.copyOf(out);
         }
 
         InvalidInputException missing(String key) {
