@@ -17,7 +17,7 @@ record ModelFamily(Kind kind, String modelType, String embedName, String headNam
     static ModelFamily of(ModelConfig c, Path dir) {
         String t = c.modelType();
         return switch (t) {
-            case "llama", "mistral", "qwen2", "qwen3", "phi3", "mixtral" ->
+            case "llama", "mistral", "qwen2", "qwen3", "phi3", "mixtral", "qwen2_moe", "qwen3_moe" ->
                     new ModelFamily(Kind.DECODER, t, "model.embed_tokens.weight", "lm_head.weight", "model.norm", false, false, true);
             case "gemma" -> new ModelFamily(Kind.DECODER, t, "model.embed_tokens.weight", "lm_head.weight", "model.norm", true, false, true);
             case "gemma2" -> new ModelFamily(Kind.DECODER, t, "model.embed_tokens.weight", "lm_head.weight", "model.norm", true, true, true);
@@ -25,7 +25,7 @@ record ModelFamily(Kind kind, String modelType, String embedName, String headNam
             case "gpt_neox" -> new ModelFamily(Kind.NEOX, t, "gpt_neox.embed_in.weight", "embed_out.weight",
                     "gpt_neox.final_layer_norm", false, false, true);
             default -> throw RuntimeFailure.unsupported(dir, "model_type '" + t + "' is not supported by the runtime "
-                    + "(llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, mixtral, gpt2, gpt_neox are)");
+                    + "(llama, mistral, qwen2, qwen3, gemma, gemma2, phi3, mixtral, qwen2_moe, qwen3_moe, gpt2, gpt_neox are)");
         };
     }
 
@@ -65,7 +65,7 @@ record ModelFamily(Kind kind, String modelType, String embedName, String headNam
         return switch (modelType) {
             case "gemma2" -> l % 2 == 0;
             case "mistral", "mixtral", "phi3" -> true;
-            case "qwen2", "qwen3" -> l >= c.raw().path("max_window_layers").asInt(c.numLayers());
+            case "qwen2", "qwen3", "qwen2_moe", "qwen3_moe" -> l >= c.raw().path("max_window_layers").asInt(c.numLayers());
             default -> false;
         };
     }

@@ -459,11 +459,8 @@ final class ModelGraph {
     private String decoderMlp(String h, int l) {
         String p = "model.layers." + l + ".";
         String act = f.activation(c, dir);
-        if (w.has(p + "block_sparse_moe.gate.weight")) return moe(h, p + "block_sparse_moe.", act);
-        if (f.kind() == ModelFamily.Kind.DECODER && c.numExperts().isPresent()) {
-            throw RuntimeFailure.unsupported(dir, "this mixture-of-experts layout (" + c.modelType()
-                    + ", no block_sparse_moe.gate) is not supported by the runtime");
-        }
+        var moe = MoeBlock.detect(c, w, l, dir);
+        if (moe.isPresent()) return MoeBlock.build(g, this::linear, act, moe.get(), h);
         String gate, up;
         if (w.has(p + "mlp.gate_up_proj.weight")) {
             String gu = linear(h, p + "mlp.gate_up_proj.weight", null);
@@ -475,32 +472,5 @@ final class ModelGraph {
             up = linear(h, p + "mlp.up_proj.weight", null);
         }
         return linear(g.mul(Activations.apply(g, act, gate), up), p + "mlp.down_proj.weight", null);
-    }
-
-    /**
-     * Mixtral's sparse block: softmax router, top-k, weights renormalized to sum 1. Every expert is
-     * evaluated for every token and weighted by a dense [N, experts] matrix that is zero off the
-     * top-k: the same sums as transformers' per-expert dispatch (zeros add nothing), at
-     * experts/top-k times the MLP compute.
-     */
-    private String moe(String h, String p, String act) {
-        int experts = c.numExperts().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_local_experts missing"));
-        int topK = c.numExpertsPerTok().orElse(2);
-        String probs = g.softmax(linear(h, p + "gate.weight", null), -1);
-        List<String> tk = g.node("TopK", List.of(probs, g.longs(topK)), 2,
-                List.of(OnnxGraphBuilder.attr("axis", -1L)));
-        String vals = tk.get(0);
-        vals = g.div(vals, g.op("ReduceSum", List.of(OnnxGraphBuilder.attr("keepdims", 1L)), vals, g.longs(-1)));
-        String dense = g.op("ScatterElements", List.of(OnnxGraphBuilder.attr("axis", 1L)),
-                g.mul(probs, g.scalar(0f)), tk.get(1), vals);
-        String out = null;
-        for (int e = 0; e < experts; e++) {
-            String x = p + "experts." + e + ".";
-            String y = linear(g.mul(Activations.apply(g, act, linear(h, x + "w1.weight", null)),
-                    linear(h, x + "w3.weight", null)), x + "w2.weight", null);
-            y = g.mul(y, g.slice(dense, 1, e, e + 1));
-            out = out == null ? y : g.add(out, y);
-        }
-        return out;
     }
 }

@@ -54,6 +54,7 @@ public final class ModelRuntime implements AutoCloseable {
         family.activation(config, dir);
         this.checkpoint = Checkpoint.open(dir);
         this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes());
+        if (family.kind() == ModelFamily.Kind.DECODER) MoeBlock.validate(config, weights, dir);
         this.eos = eosIds(dir, config);
     }
 

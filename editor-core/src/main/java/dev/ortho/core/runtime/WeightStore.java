@@ -52,6 +52,7 @@ final class WeightStore implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final Map<String, Weight> weights = new LinkedHashMap<>();
     private final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    private final Map<String, MemorySegment> widened = new java.util.HashMap<>();
     private long convertedBytes;
     private long mappedBytes;
 
@@ -72,14 +73,43 @@ final class WeightStore implements AutoCloseable {
                 "the architecture needs this tensor but the checkpoint has none by that name"));
     }
 
-    /** The tensor's chunks, creating the ONNX tensors on first use. */
+    /** Name of the 2-D matrix {@code e} of a 3-D checkpoint tensor (fused experts), as {@link #weight} takes it. */
+    static String slice(String name, int e) { return name + "[" + e + "]"; }
+
+    /**
+     * The tensor's chunks, creating the ONNX tensors on first use. A name {@link #slice}d as
+     * {@code name[e]} is matrix e of a 3-D tensor: a view of its bytes, no copy.
+     */
     Weight weight(String name) {
         Weight w = weights.get(name);
         if (w != null) return w;
+        int bracket = name.lastIndexOf('[');
+        if (bracket > 0 && name.endsWith("]")) return sliceWeight(name, name.substring(0, bracket),
+                Integer.parseInt(name.substring(bracket + 1, name.length() - 1)));
         TensorRef ref = ref(name);
         TensorInfo info = ref.info();
         long[] shape = info.shapeArray();
         if (shape.length == 0) throw RuntimeFailure.badTensor(checkpoint.directory(), name, "a scalar cannot be a weight");
+        return chunked(name, shape, float32(ref));
+    }
+
+    private Weight sliceWeight(String name, String base, int e) {
+        TensorRef ref = ref(base);
+        long[] full = ref.info().shapeArray();
+        if (full.length != 3 || e < 0 || e >= full[0]) {
+            throw RuntimeFailure.badTensor(checkpoint.directory(), base, "expected a 3-D [experts, rows, cols] tensor with an expert "
+                    + e + ", got shape " + java.util.Arrays.toString(full));
+        }
+        long bytes = full[1] * full[2] * Float.BYTES;
+        return chunked(name, new long[]{full[1], full[2]}, float32(ref).asSlice(e * bytes, bytes));
+    }
+
+    /** The float32 bytes of a tensor, widened at most once (slices of one tensor share them). */
+    private MemorySegment float32(TensorRef ref) {
+        return widened.computeIfAbsent(ref.info().name(), k -> asFloat32(ref));
+    }
+
+    private Weight chunked(String name, long[] shape, MemorySegment f32) {
         long rowElems = 1;
         for (int i = 1; i < shape.length; i++) rowElems *= shape[i];
         long rowBytes = rowElems * Float.BYTES;
@@ -87,7 +117,6 @@ final class WeightStore implements AutoCloseable {
         if (rowBytes > maxChunkBytes) {
             throw RuntimeFailure.badTensor(checkpoint.directory(), name, "one row is larger than a chunk (" + rowBytes + " bytes)");
         }
-        MemorySegment f32 = asFloat32(ref);
         List<Chunk> chunks = new ArrayList<>();
         try {
             for (long r = 0, i = 0; r < shape[0]; r += rowsPerChunk, i++) {
@@ -102,7 +131,7 @@ final class WeightStore implements AutoCloseable {
         } catch (OrtException e) {
             throw RuntimeFailure.engine(checkpoint.directory(), "cannot wrap tensor " + name, e);
         }
-        w = new Weight(name, shape, List.copyOf(chunks));
+        Weight w = new Weight(name, shape, List.copyOf(chunks));
         weights.put(name, w);
         return w;
     }
