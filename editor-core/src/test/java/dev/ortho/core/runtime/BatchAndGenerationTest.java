@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchAndGenerationTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "mixtral_fused",
+            "qwen2_moe", "llama_rope3", "qwen2_yarn"})
     void leftPaddedBatchEqualsSingleRuns(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -48,7 +49,7 @@ class BatchAndGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "gemma2", "phi3", "gpt2", "mixtral"})
+    @ValueSource(strings = {"llama", "qwen2", "gemma2", "phi3", "gpt2", "mixtral", "mixtral_fused", "qwen2_moe", "qwen2_yarn"})
     void cachedGenerationEqualsUncached(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -79,7 +80,7 @@ class BatchAndGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "gpt2", "gemma"})
+    @ValueSource(strings = {"llama", "gpt2", "gemma", "mixtral_fused", "qwen2_moe"})
     void splitWeightsGiveTheSameNumbers(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -95,7 +96,7 @@ class BatchAndGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "gemma2"})
+    @ValueSource(strings = {"llama", "gemma2", "mixtral_fused", "llama_dynamic"})
     void initializerBindingGivesTheSameNumbers(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
