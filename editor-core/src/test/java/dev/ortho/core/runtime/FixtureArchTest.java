@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -23,7 +24,8 @@ class FixtureArchTest {
     Path tmp;
 
     @ParameterizedTest
-    @EnumSource(value = FixtureArch.class, names = {"QWEN3", "GPT_NEOX", "LLAMA"})
+    @EnumSource(value = FixtureArch.class, names = {"QWEN3", "GPT_NEOX", "LLAMA", "PHI3", "QWEN3_MOE", "QWEN2_MOE", "MIXTRAL",
+            "MIXTRAL_FUSED"})
     void matchesPlainJavaReference(FixtureArch arch) {
         Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 7, 1);
         int[] ids = {5, 17, 90, 3, 44, 61, 12};
@@ -45,7 +47,7 @@ class FixtureArchTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = FixtureArch.class, names = {"QWEN3", "GPT_NEOX"})
+    @EnumSource(value = FixtureArch.class, names = {"QWEN3", "GPT_NEOX", "QWEN3_MOE"})
     void causalBatchedAndCached(FixtureArch arch) {
         Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 11, 2);
         int[] a = {5, 17, 90, 3, 44, 61, 12}, b = {8, 2, 33}, a2 = {5, 17, 90, 3, 44, 61, 70};
@@ -121,6 +123,92 @@ class FixtureArchTest {
             double max = 0;
             for (int p = 0; p < ids.length; p++) for (int j = 0; j < v; j++) max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
             assertTrue(max < 1e-4, "linear rope differs from the plain reference by " + max);
+        }
+    }
+
+    private static double maxDiff(float[] got, double[][] ref, int v) {
+        double max = 0;
+        for (int p = 0; p < ref.length; p++) for (int j = 0; j < v; j++) max = Math.max(max, Math.abs(got[p * v + j] - ref[p][j]));
+        return max;
+    }
+
+    /** Every rope type on a generated Llama against the float64 reference, at lengths on both sides of the limits. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"llama3", "yarn", "yarn_untruncated", "dynamic", "longrope"})
+    void ropeTypesMatchReference(String type) throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve(type), FixtureArch.LLAMA, DType.F32, 13, 1);
+        java.util.Map<String, Object> rope = new java.util.LinkedHashMap<>();
+        rope.put("rope_theta", 10000.0);
+        rope.put("rope_type", type.startsWith("yarn") ? "yarn" : type);
+        switch (type) {
+            case "llama3" -> {
+                rope.putAll(java.util.Map.of("factor", 8.0, "low_freq_factor", 1.0, "high_freq_factor", 4.0,
+                        "original_max_position_embeddings", 16));
+            }
+            case "yarn" -> rope.putAll(java.util.Map.of("factor", 4.0, "original_max_position_embeddings", 16));
+            case "yarn_untruncated" -> rope.putAll(java.util.Map.of("factor", 32.0, "original_max_position_embeddings", 4096,
+                    "truncate", false, "beta_fast", 32.0, "beta_slow", 1.0));
+            case "dynamic" -> {
+                rope.put("factor", 2.0);
+                patchConfig(dir, "max_position_embeddings", 4);
+            }
+            case "longrope" -> {
+                rope.put("short_factor", List.of(1.0, 1.3, 2.1, 3.7));
+                rope.put("long_factor", List.of(1.1, 2.9, 7.5, 16.0));
+                rope.put("original_max_position_embeddings", 4);
+            }
+            default -> throw new IllegalArgumentException(type);
+        }
+        patchConfig(dir, "rope_parameters", rope);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            int v = rt.config().vocabSize();
+            for (int[] ids : List.of(new int[]{5, 17, 90}, new int[]{5, 17, 90, 3, 44, 61, 12})) {
+                double[][] ref = PlainReference.logits(dir, ids);
+                double max = maxDiff(rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst(), ref, v);
+                System.out.printf("ROPE-PLAIN %s L=%d max=%.3g%n", type, ids.length, max);
+                assertTrue(max < 1e-4, type + " rope at length " + ids.length + " differs from the plain reference by " + max);
+            }
+        }
+    }
+
+    /**
+     * Phi-3 LongRoPE as published configs write it: factors in rope_scaling (legacy `type`), the original
+     * length at the top level, cos/sin scaled by sqrt(1 + ln(max/omax) / ln(omax)). Short and long
+     * sequences pick their own factors; swapping the two lists must change the long sequence's logits.
+     */
+    @org.junit.jupiter.api.Test
+    void phi3LongRopeMatchesReference() throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("phi3"), FixtureArch.PHI3, DType.F32, 17, 1);
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var root = (com.fasterxml.jackson.databind.node.ObjectNode) mapper.readTree(dir.resolve("config.json").toFile());
+        root.remove("rope_parameters");
+        root.put("rope_theta", 10000.0);
+        root.put("original_max_position_embeddings", 4);
+        root.set("rope_scaling", mapper.valueToTree(java.util.Map.of("type", "longrope",
+                "short_factor", List.of(1.0, 1.3, 2.1, 3.7), "long_factor", List.of(1.1, 2.9, 7.5, 16.0))));
+        mapper.writeValue(dir.resolve("config.json").toFile(), root);
+        int[] shortIds = {5, 17, 90, 3}, longIds = {5, 17, 90, 3, 44, 61, 12};
+        float[] longLogits;
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            int v = rt.config().vocabSize();
+            assertEquals(Math.sqrt(1 + Math.log(64.0 / 4) / Math.log(4)), Rope.at(rt.config(), dir, 7).attentionScaling(), 1e-6);
+            for (int[] ids : List.of(shortIds, longIds)) {
+                double max = maxDiff(rt.forward(List.of(ids), Intervention.none(), Capture.logits()).logits().getFirst(),
+                        PlainReference.logits(dir, ids), v);
+                System.out.printf("LONGROPE phi3 L=%d max=%.3g%n", ids.length, max);
+                assertTrue(max < 1e-4, "phi3 longrope at length " + ids.length + " differs by " + max);
+            }
+            longLogits = rt.forward(List.of(longIds), Intervention.none(), Capture.logits()).logits().getFirst();
+            // Generation crosses the original length: each step's frequencies follow its own length.
+            GenerationResult g = rt.generate(List.of(shortIds), 5, Intervention.none());
+            assertEquals(5, g.tokens().getFirst().length);
+        }
+        root.set("rope_scaling", mapper.valueToTree(java.util.Map.of("type", "longrope",
+                "short_factor", List.of(1.1, 2.9, 7.5, 16.0), "long_factor", List.of(1.0, 1.3, 2.1, 3.7))));
+        mapper.writeValue(dir.resolve("config.json").toFile(), root);
+        try (ModelRuntime swapped = ModelRuntime.open(dir)) {
+            float[] other = swapped.forward(List.of(longIds), Intervention.none(), Capture.logits()).logits().getFirst();
+            assertTrue(GoldenRef.maxAbsDiff(other, longLogits) > 1e-2, "the factor lists must matter");
         }
     }
 }
