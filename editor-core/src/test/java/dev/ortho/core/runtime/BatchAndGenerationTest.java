@@ -110,4 +110,26 @@ class BatchAndGenerationTest {
             assertTrue(max < 1e-4, arch + " with initializer binding differs by " + max);
         }
     }
+
+    /**
+     * Dynamic NTK rope follows the call's length {@code L = max(position) + 1}, one L for the whole batch
+     * as transformers does: in a batch the longest row matches its reference and a shorter row does not
+     * (it is rotated with the longest row's frequencies); cached generation starts from the prompt's own
+     * length, so its first token is the reference argmax.
+     */
+    @org.junit.jupiter.api.Test
+    void dynamicRopeUsesTheLengthOfTheCall() {
+        Path d = GoldenRef.dir().resolve("llama_dynamic");
+        try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
+             ModelRuntime rt = ModelRuntime.open(d)) {
+            int[] s0 = ref.ids("input_ids.0"), s1 = ref.ids("input_ids.1");
+            ForwardResult batch = rt.forward(List.of(s0, s1), Intervention.none(), Capture.logits());
+            assertTrue(GoldenRef.maxAbsDiff(batch.logits().get(1), ref.floats("logits.1")) < 1e-4);
+            assertTrue(GoldenRef.maxAbsDiff(batch.logits().get(0), ref.floats("logits.0")) > 1e-3);
+            int v = rt.config().vocabSize(), n = s0.length, best = 0;
+            float[] logits = ref.floats("logits.0");
+            for (int j = 1; j < v; j++) if (logits[(n - 1) * v + j] > logits[(n - 1) * v + best]) best = j;
+            assertEquals(best, rt.generate(List.of(s0), 4, Intervention.none()).tokens().getFirst()[0]);
+        }
+    }
 }

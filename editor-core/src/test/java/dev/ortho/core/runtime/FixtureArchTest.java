@@ -211,4 +211,28 @@ class FixtureArchTest {
             assertTrue(GoldenRef.maxAbsDiff(other, longLogits) > 1e-2, "the factor lists must matter");
         }
     }
+
+    /**
+     * One token routes to 2 of 3 experts, so an expert runs on zero rows; the Qwen3-MoE fixture's
+     * renormalization must matter (switching norm_topk_prob off moves the logits) and be followed.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FixtureArch.class, names = {"QWEN3_MOE", "QWEN2_MOE", "MIXTRAL_FUSED"})
+    void expertsWithoutTokensAndRenormalization(FixtureArch arch) throws Exception {
+        Path dir = FixtureCheckpoints.write(tmp.resolve(arch.name()), arch, DType.F32, 23, 1);
+        int[] one = {42};
+        float[] before;
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            before = rt.forward(List.of(one), Intervention.none(), Capture.logits()).logits().getFirst();
+            double max = maxDiff(before, PlainReference.logits(dir, one), rt.config().vocabSize());
+            assertTrue(max < 1e-4, arch + " single token differs by " + max);
+        }
+        if (arch != FixtureArch.QWEN3_MOE) return;
+        patchConfig(dir, "norm_topk_prob", false);
+        try (ModelRuntime rt = ModelRuntime.open(dir)) {
+            float[] after = rt.forward(List.of(one), Intervention.none(), Capture.logits()).logits().getFirst();
+            assertTrue(GoldenRef.maxAbsDiff(before, after) > 1e-3, "norm_topk_prob must matter on this fixture");
+            assertTrue(maxDiff(after, PlainReference.logits(dir, one), rt.config().vocabSize()) < 1e-4);
+        }
+    }
 }
