@@ -35,7 +35,8 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
     /** Whether the head is tied: the config's word, else transformers' default for the family. */
     public boolean tieWordEmbeddings() {
         return tieWordEmbeddingsRaw.orElse(!modelType.equals("gpt_neox") && !modelType.equals("llama")
-                && !modelType.equals("mistral") && !modelType.equals("mixtral") && !modelType.equals("phi3"));
+                && !modelType.equals("mistral") && !modelType.equals("mixtral") && !modelType.equals("phi3")
+                && !modelType.equals("qwen2_moe") && !modelType.equals("qwen3_moe"));
     }
 
     public static ModelConfig fromJson(JsonNode c, Path file) {
