@@ -203,6 +203,12 @@ class FixtureArchTest {
             GenerationResult g = rt.generate(List.of(shortIds), 5, Intervention.none());
             assertEquals(5, g.tokens().getFirst().length);
         }
+        // Early Phi-3 releases wrote "su" for the same scaling; Phi3Config reads it as longrope.
+        var su = root.deepCopy();
+        su.set("rope_scaling", mapper.valueToTree(java.util.Map.of("type", "su",
+                "short_factor", List.of(1.0, 1.3, 2.1, 3.7), "long_factor", List.of(1.1, 2.9, 7.5, 16.0))));
+        assertEquals(dev.ortho.formats.config.ModelConfig.fromJson(root, dir).ropeScaling(),
+                dev.ortho.formats.config.ModelConfig.fromJson(su, dir).ropeScaling());
         root.set("rope_scaling", mapper.valueToTree(java.util.Map.of("type", "longrope",
                 "short_factor", List.of(1.1, 2.9, 7.5, 16.0), "long_factor", List.of(1.0, 1.3, 2.1, 3.7))));
         mapper.writeValue(dir.resolve("config.json").toFile(), root);
