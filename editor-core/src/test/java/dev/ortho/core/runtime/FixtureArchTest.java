@@ -241,4 +241,22 @@ class FixtureArchTest {
             assertTrue(maxDiff(after, PlainReference.logits(dir, one), rt.config().vocabSize()) < 1e-4);
         }
     }
+
+    /** Top-k dispatch adds each expert's rows in a fixed order: the same bits at 1, 2 and 4 threads. */
+    @org.junit.jupiter.api.Test
+    void expertDispatchIsDeterministicAcrossThreadCounts() {
+        Path dir = FixtureCheckpoints.write(tmp.resolve("q3"), FixtureArch.QWEN3_MOE, DType.F32, 29, 1);
+        List<int[]> seqs = List.of(new int[]{5, 17, 90, 3, 44, 61, 12}, new int[]{8, 2, 33});
+        float[] first = null;
+        for (int threads : new int[]{1, 2, 4}) {
+            try (ModelRuntime rt = ModelRuntime.open(dir, RuntimeOptions.defaults().withThreads(threads))) {
+                ForwardResult r = rt.forward(seqs, Intervention.none(), Capture.logits());
+                float[] all = new float[r.logits().get(0).length + r.logits().get(1).length];
+                System.arraycopy(r.logits().get(0), 0, all, 0, r.logits().get(0).length);
+                System.arraycopy(r.logits().get(1), 0, all, r.logits().get(0).length, r.logits().get(1).length);
+                if (first == null) first = all;
+                else assertArrayEquals(first, all, threads + " threads");
+            }
+        }
+    }
 }
