@@ -168,7 +168,8 @@ final class Rope {
         if (seqLen <= maxPos) return plain(theta, dim);
         float len = (float) seqLen;
         float grown = (float) s.factor() * len / (float) maxPos - (float) (s.factor() - 1);
-        float base = theta * powf(grown, (float) ((double) dim / (dim - 2)));
+        // torch's pow(float tensor, python float) raises in double and rounds once to float32.
+        float base = theta * (float) Math.pow(grown, (double) dim / (dim - 2));
         return plain(base, dim);
     }
 

@@ -108,14 +108,18 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
      */
     private static Optional<RopeScaling> ropeScaling(Reader r, JsonNode n) {
         if (n == null || !n.isObject()) return Optional.empty();
-        String type = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
+        String written = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
                 .filter(JsonNode::isTextual).map(JsonNode::asText).orElse("default");
+        boolean phi3 = r.string("model_type").orElse("").equals("phi3");
+        // Phi3Config renames the types of early Phi-3 releases ("su", "yarn") to longrope.
+        String type = phi3 && (written.equals("su") || written.equals("yarn")) ? "longrope" : written;
         if (type.equals("default")) return Optional.empty();
         int maxPos = r.positiveInt("max_position_embeddings", "n_positions", "n_ctx").orElse(2048);
         Optional<Integer> omax = r.number(n, "original_max_position_embeddings").map(Double::intValue);
         if (type.equals("llama3") || type.equals("yarn") || type.equals("longrope")) {
-            omax = r.positiveInt("original_max_position_embeddings").or(() -> Optional.of(
-                    r.number(n, "original_max_position_embeddings").map(Double::intValue).orElse(maxPos)));
+            // Phi3Config always has the attribute (default 4096), so it always wins there.
+            Optional<Integer> top = r.positiveInt("original_max_position_embeddings").or(() -> phi3 ? Optional.of(4096) : Optional.empty());
+            omax = top.or(() -> Optional.of(r.number(n, "original_max_position_embeddings").map(Double::intValue).orElse(maxPos)));
         }
         Optional<Integer> om = omax;
         double factor = r.number(n, "factor").orElseGet(() -> (type.equals("yarn") || type.equals("longrope"))
