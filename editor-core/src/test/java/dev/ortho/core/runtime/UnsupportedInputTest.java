@@ -102,7 +102,11 @@ class UnsupportedInputTest {
         // A config that says mixture of experts over a checkpoint with no router.
         Path dir = FixtureCheckpoints.write(tmp.resolve("llama"), FixtureArch.LLAMA, DType.F32, 1, 1);
         patch(dir, "num_experts", 4);
+        // Under its own spec (llama) the experts are refused as a mixture the spec does not describe.
+        refusedAtOpen(dir, "describes no mixture of experts");
+        // Under a MoE spec (architectures picks it before model_type), the missing router is named.
         patch(dir, "model_type", "qwen3_moe");
+        patch(dir, "architectures", List.of("Qwen3MoeForCausalLM"));
         refusedAtOpen(dir, "expert layout is not supported");
         // Experts under names the runtime does not know.
         Path q = FixtureCheckpoints.write(tmp.resolve("q3"), FixtureArch.QWEN3_MOE, DType.F32, 1, 1);
