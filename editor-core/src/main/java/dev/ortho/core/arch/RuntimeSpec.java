@@ -2,6 +2,7 @@ package dev.ortho.core.arch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.config.RopeRules;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,12 +42,15 @@ import java.util.Set;
  * @param localRopeTheta   base of the sliding layers' own rope when config names none (Gemma 3)
  * @param tieWordEmbeddings transformers' default when config.json does not say
  * @param moe              how mixture-of-experts layers route and compute, if the architecture has them
+ * @param rope             how the architecture's config class reads rope settings (type aliases, default
+ *                         original length; Phi-3), {@link RopeRules#NONE} for transformers' generic reading
  */
 public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embedding, Optional<String> positionEmbedding,
                           String head, String finalNorm, String layers, List<String> textTowers,
                           Map<String, List<String>> layerTensors, List<ActivationKey> activation, String activationDefault,
                           String layerNormEpsKey, boolean embeddingScale, boolean rotary, Sliding sliding,
-                          OptionalDouble localRopeTheta, boolean tieWordEmbeddings, Optional<Moe> moe) {
+                          OptionalDouble localRopeTheta, boolean tieWordEmbeddings, Optional<Moe> moe,
+                          RopeRules rope) {
 
     /** Kinds of block. */
     public enum Block {
@@ -100,7 +104,7 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
 
     private static final Set<String> KEYS = Set.of("block", "norm", "norm_placement", "embedding", "position_embedding",
             "head", "final_norm", "layers", "text_towers", "layer_tensors", "activation", "layer_norm_eps_key",
-            "embedding_scale", "rotary", "sliding_layers", "local_rope_theta", "tie_word_embeddings", "moe");
+            "embedding_scale", "rotary", "sliding_layers", "local_rope_theta", "tie_word_embeddings", "moe", "rope");
 
     public RuntimeSpec {
         textTowers = List.copyOf(textTowers);
@@ -134,7 +138,7 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
     public RuntimeSpec underTower(String tower) {
         return new RuntimeSpec(block, norm, sandwich, moved(embedding, tower), positionEmbedding.map(n -> moved(n, tower)),
                 head, moved(finalNorm, tower), moved(layers, tower), List.of(), layerTensors, activation, activationDefault,
-                layerNormEpsKey, embeddingScale, rotary, sliding, localRopeTheta, tieWordEmbeddings, moe);
+                layerNormEpsKey, embeddingScale, rotary, sliding, localRopeTheta, tieWordEmbeddings, moe, rope);
     }
 
     private static String moved(String name, String tower) {
@@ -224,7 +228,34 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
                 text(n, "head", source), text(n, "final_norm", source), text(n, "layers", source), towers, tensors, keys,
                 actDefault, optText(n, "layer_norm_eps_key", source).orElse("layer_norm_eps"),
                 flag(n, "embedding_scale", source), n.has("rotary") ? flag(n, "rotary", source) : true, sliding, localTheta,
-                flag(n, "tie_word_embeddings", source), moe);
+                flag(n, "tie_word_embeddings", source), moe, ropeRules(n.get("rope"), source));
+    }
+
+    /** {@code runtime.rope}: {@code type_aliases} (written type to type) and {@code original_max_position_embeddings}. */
+    private static RopeRules ropeRules(JsonNode r, Path source) {
+        if (r == null) return RopeRules.NONE;
+        if (!r.isObject()) throw bad(source, "runtime.rope must be an object");
+        for (Iterator<String> it = r.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!Set.of("type_aliases", "original_max_position_embeddings").contains(k)) {
+                throw bad(source, "runtime.rope: unknown key '" + k + "'");
+            }
+        }
+        Map<String, String> aliases = new LinkedHashMap<>();
+        JsonNode a = r.get("type_aliases");
+        if (a != null) {
+            if (!a.isObject()) throw bad(source, "runtime.rope.type_aliases must be an object of strings");
+            for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) throw bad(source, "runtime.rope.type_aliases." + e.getKey() + " must be a string");
+                aliases.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        JsonNode o = r.get("original_max_position_embeddings");
+        if (o != null && !(o.isIntegralNumber() && o.canConvertToInt() && o.asInt() > 0)) {
+            throw bad(source, "runtime.rope.original_max_position_embeddings must be a positive integer");
+        }
+        return new RopeRules(aliases, o == null ? Optional.empty() : Optional.of(o.asInt()));
     }
 
     /** The modules a block kind cannot run without, so a spec gap is named here rather than met mid-graph. */

@@ -159,6 +159,9 @@ class ArchRegistryTest {
                 {good + ", \"norm_placement\": \"sandwich\"", "needs layer_tensors post_attn_norm"},
                 {good + ", \"moe\": {\"routing\": \"sinkhorn\", \"experts\": \"per_expert_swiglu\"}", "runtime.moe.routing"},
                 {good + ", \"sliding\": \"all\"", "runtime: unknown key 'sliding'"},
+                {good + ", \"rope\": {\"aliases\": {}}", "runtime.rope: unknown key 'aliases'"},
+                {good + ", \"rope\": {\"type_aliases\": {\"su\": 1}}", "runtime.rope.type_aliases.su must be a string"},
+                {good + ", \"rope\": {\"original_max_position_embeddings\": 0}", "original_max_position_embeddings must be a positive"},
                 {good.replace(", \"head\": \"h\"", ""), "runtime.head must be a string"},
                 {good.replace(" \"down\": \"d\"", " \"up\": \"d\""), "block needs down"},
                 {good.replace("decoder", "gpt2").replace("gate_up", "up"), "needs 'position_embedding'"}};

@@ -207,8 +207,18 @@ class FixtureArchTest {
         var su = root.deepCopy();
         su.set("rope_scaling", mapper.valueToTree(java.util.Map.of("type", "su",
                 "short_factor", List.of(1.0, 1.3, 2.1, 3.7), "long_factor", List.of(1.1, 2.9, 7.5, 16.0))));
-        assertEquals(dev.ortho.formats.config.ModelConfig.fromJson(root, dir).ropeScaling(),
-                dev.ortho.formats.config.ModelConfig.fromJson(su, dir).ropeScaling());
+        // The alias and Phi3Config's default original length come from the phi3 spec's runtime.rope, not from Java.
+        var rules = dev.ortho.core.arch.ArchRegistry.builtin().byName("phi3").orElseThrow().runtime().orElseThrow().rope();
+        assertEquals(dev.ortho.formats.config.ModelConfig.fromJson(root, dir).withRopeRules(rules, dir).ropeScaling(),
+                dev.ortho.formats.config.ModelConfig.fromJson(su, dir).withRopeRules(rules, dir).ropeScaling());
+        assertEquals("su", dev.ortho.formats.config.ModelConfig.fromJson(su, dir).ropeScaling().orElseThrow().type());
+        // No top-level original length: Phi3Config's 4096, where transformers' generic reading takes max_position_embeddings.
+        var noTop = root.deepCopy();
+        noTop.remove("original_max_position_embeddings");
+        assertEquals(java.util.Optional.of(4096), dev.ortho.formats.config.ModelConfig.fromJson(noTop, dir)
+                .withRopeRules(rules, dir).ropeScaling().orElseThrow().originalMaxPositionEmbeddings());
+        assertEquals(java.util.Optional.of(64), dev.ortho.formats.config.ModelConfig.fromJson(noTop, dir)
+                .ropeScaling().orElseThrow().originalMaxPositionEmbeddings());
         root.set("rope_scaling", mapper.valueToTree(java.util.Map.of("type", "longrope",
                 "short_factor", List.of(1.1, 2.9, 7.5, 16.0), "long_factor", List.of(1.0, 1.3, 2.1, 3.7))));
         mapper.writeValue(dir.resolve("config.json").toFile(), root);

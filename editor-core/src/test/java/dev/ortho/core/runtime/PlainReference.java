@@ -26,7 +26,11 @@ final class PlainReference {
 
     private PlainReference(Path dir) {
         this.ck = Checkpoint.open(dir);
-        this.c = ModelConfig.read(dir.resolve("config.json"));
+        Path file = dir.resolve("config.json");
+        ModelConfig read = ModelConfig.read(file);
+        // The architecture's config class reading of rope (Phi-3's aliases and default original length).
+        this.c = read.withRopeRules(dev.ortho.core.arch.ArchChoice.detect().resolve(read.modelType(), read.architectures(), file)
+                .runtime().map(dev.ortho.core.arch.RuntimeSpec::rope).orElse(dev.ortho.formats.config.RopeRules.NONE), file);
         this.neox = c.modelType().equals("gpt_neox");
         this.raw = c.raw();
     }
