@@ -134,4 +134,17 @@ class RuntimeCliTest {
         assertTrue(noTok.err().contains("tokenizer.json"), noTok.err());
         assertEquals(2, CliRun.of("generate", llama.toString(), "--prompt", "hello").exit());
     }
+
+    /** A rope type the runtime does not implement stops `logits` with exit 2 and a message naming it. */
+    @Test
+    void unknownRopeTypeExitsWithTwo() throws Exception {
+        Path model = Files.createDirectories(tmp.resolve("su"));
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(llama.resolve("config.json").toFile());
+        cfg.set("rope_parameters", json.valueToTree(java.util.Map.of("rope_type", "su", "factor", 2.0, "rope_theta", 10000.0)));
+        json.writeValue(model.resolve("config.json").toFile(), cfg);
+        Files.createSymbolicLink(model.resolve("model.safetensors"), llama.resolve("model.safetensors"));
+        CliRun r = CliRun.of("logits", model.toString(), "--ids", "1,2,3");
+        assertEquals(2, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("rope type 'su'"), r.err());
+    }
 }

@@ -2,6 +2,7 @@ package dev.ortho.core.arch;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ortho.formats.InvalidInputException;
+import dev.ortho.formats.config.RopeRules;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,12 +42,15 @@ import java.util.Set;
  * @param localRopeTheta   base of the sliding layers' own rope when config names none (Gemma 3)
  * @param tieWordEmbeddings transformers' default when config.json does not say
  * @param moe              how mixture-of-experts layers route and compute, if the architecture has them
+ * @param rope             how the architecture's config class reads rope settings (type aliases, default
+ *                         original length; Phi-3), {@link RopeRules#NONE} for transformers' generic reading
  */
 public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embedding, Optional<String> positionEmbedding,
                           String head, String finalNorm, String layers, List<String> textTowers,
                           Map<String, List<String>> layerTensors, List<ActivationKey> activation, String activationDefault,
                           String layerNormEpsKey, boolean embeddingScale, boolean rotary, Sliding sliding,
-                          OptionalDouble localRopeTheta, boolean tieWordEmbeddings, Optional<Moe> moe) {
+                          OptionalDouble localRopeTheta, boolean tieWordEmbeddings, Optional<Moe> moe,
+                          RopeRules rope) {
 
     /** Kinds of block. */
     public enum Block {
@@ -88,8 +92,9 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
      *                    {@code in_out_interleaved}: [E, hidden, 2I] columns gate/up interleaved and [E, I, hidden] (gpt-oss)
      * @param denseLayers layers listed in config {@code mlp_only_layers}, or off the {@code decoder_sparse_step},
      *                    are plain MLPs (Qwen-MoE)
+     * @param topK        transformers' default {@code num_experts_per_tok} when config.json does not say
      */
-    public record Moe(String routing, boolean normalize, String experts, String fusedLayout, boolean denseLayers) {}
+    public record Moe(String routing, boolean normalize, String experts, String fusedLayout, boolean denseLayers, int topK) {}
 
     /** What a layer tensor key may name. */
     public static final Set<String> LAYER_KEYS = Set.of("attn_norm", "mlp_norm", "post_attn_norm", "post_mlp_norm",
@@ -99,7 +104,7 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
 
     private static final Set<String> KEYS = Set.of("block", "norm", "norm_placement", "embedding", "position_embedding",
             "head", "final_norm", "layers", "text_towers", "layer_tensors", "activation", "layer_norm_eps_key",
-            "embedding_scale", "rotary", "sliding_layers", "local_rope_theta", "tie_word_embeddings", "moe");
+            "embedding_scale", "rotary", "sliding_layers", "local_rope_theta", "tie_word_embeddings", "moe", "rope");
 
     public RuntimeSpec {
         textTowers = List.copyOf(textTowers);
@@ -133,7 +138,7 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
     public RuntimeSpec underTower(String tower) {
         return new RuntimeSpec(block, norm, sandwich, moved(embedding, tower), positionEmbedding.map(n -> moved(n, tower)),
                 head, moved(finalNorm, tower), moved(layers, tower), List.of(), layerTensors, activation, activationDefault,
-                layerNormEpsKey, embeddingScale, rotary, sliding, localRopeTheta, tieWordEmbeddings, moe);
+                layerNormEpsKey, embeddingScale, rotary, sliding, localRopeTheta, tieWordEmbeddings, moe, rope);
     }
 
     private static String moved(String name, String tower) {
@@ -172,6 +177,10 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
         if (sandwich && !(tensors.containsKey("post_attn_norm") && tensors.containsKey("post_mlp_norm"))) {
             throw bad(source, "runtime: norm_placement 'sandwich' needs layer_tensors post_attn_norm and post_mlp_norm");
         }
+        requireTensors(block, tensors, n.has("moe"), source);
+        if (block == Block.GPT2 && !n.has("position_embedding")) {
+            throw bad(source, "runtime: block 'gpt2' needs 'position_embedding'");
+        }
         JsonNode act = n.get("activation");
         if (act == null || !act.isObject()) throw bad(source, "runtime.activation must be an object {keys, default}");
         List<ActivationKey> keys = new ArrayList<>();
@@ -207,17 +216,64 @@ public record RuntimeSpec(Block block, Norm norm, boolean sandwich, String embed
             }
             for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
                 String k = it.next();
-                if (!Set.of("routing", "normalize", "experts", "fused_layout", "dense_layers").contains(k)) {
+                if (!Set.of("routing", "normalize", "experts", "fused_layout", "dense_layers", "top_k").contains(k)) {
                     throw bad(source, "runtime.moe: unknown key '" + k + "'");
                 }
             }
-            moe = Optional.of(new Moe(routing, flag(m, "normalize", source), experts, fused, flag(m, "dense_layers", source)));
+            int topK = m.path("top_k").asInt(2);
+            if (topK < 1) throw bad(source, "runtime.moe.top_k must be a positive integer");
+            moe = Optional.of(new Moe(routing, flag(m, "normalize", source), experts, fused, flag(m, "dense_layers", source), topK));
         }
         return new RuntimeSpec(block, norm, sandwich, text(n, "embedding", source), optText(n, "position_embedding", source),
                 text(n, "head", source), text(n, "final_norm", source), text(n, "layers", source), towers, tensors, keys,
                 actDefault, optText(n, "layer_norm_eps_key", source).orElse("layer_norm_eps"),
                 flag(n, "embedding_scale", source), n.has("rotary") ? flag(n, "rotary", source) : true, sliding, localTheta,
-                flag(n, "tie_word_embeddings", source), moe);
+                flag(n, "tie_word_embeddings", source), moe, ropeRules(n.get("rope"), source));
+    }
+
+    /** {@code runtime.rope}: {@code type_aliases} (written type to type) and {@code original_max_position_embeddings}. */
+    private static RopeRules ropeRules(JsonNode r, Path source) {
+        if (r == null) return RopeRules.NONE;
+        if (!r.isObject()) throw bad(source, "runtime.rope must be an object");
+        for (Iterator<String> it = r.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!Set.of("type_aliases", "original_max_position_embeddings").contains(k)) {
+                throw bad(source, "runtime.rope: unknown key '" + k + "'");
+            }
+        }
+        Map<String, String> aliases = new LinkedHashMap<>();
+        JsonNode a = r.get("type_aliases");
+        if (a != null) {
+            if (!a.isObject()) throw bad(source, "runtime.rope.type_aliases must be an object of strings");
+            for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isTextual()) throw bad(source, "runtime.rope.type_aliases." + e.getKey() + " must be a string");
+                aliases.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        JsonNode o = r.get("original_max_position_embeddings");
+        if (o != null && !(o.isIntegralNumber() && o.canConvertToInt() && o.asInt() > 0)) {
+            throw bad(source, "runtime.rope.original_max_position_embeddings must be a positive integer");
+        }
+        return new RopeRules(aliases, o == null ? Optional.empty() : Optional.of(o.asInt()));
+    }
+
+    /** The modules a block kind cannot run without, so a spec gap is named here rather than met mid-graph. */
+    private static void requireTensors(Block block, Map<String, List<String>> t, boolean moe, Path source) {
+        List<String> missing = new ArrayList<>();
+        for (String k : List.of("attn_norm", "mlp_norm", "o")) if (!t.containsKey(k)) missing.add(k);
+        if (block == Block.DECODER) {
+            if (!t.containsKey("qkv") && !(t.containsKey("q") && t.containsKey("k") && t.containsKey("v"))) missing.add("q, k, v (or qkv)");
+            if (!moe && !t.containsKey("down")) missing.add("down");
+            if (!moe && !t.containsKey("gate_up") && !(t.containsKey("gate") && t.containsKey("up"))) missing.add("gate, up (or gate_up)");
+            if (t.containsKey("q_norm") != t.containsKey("k_norm")) missing.add("q_norm and k_norm together");
+        } else {
+            for (String k : List.of("qkv", "up", "down")) if (!t.containsKey(k)) missing.add(k);
+        }
+        if (!missing.isEmpty()) {
+            throw bad(source, "runtime.layer_tensors of a '" + block.name().toLowerCase(java.util.Locale.ROOT)
+                    + "' block needs " + String.join("; ", missing));
+        }
     }
 
     private static <E extends Enum<E>> E choice(JsonNode n, String key, Class<E> type, Path source) {

@@ -234,7 +234,7 @@ final class ModelGraph {
     /** GPT-2 Conv1D: x·W + b with W stored [in, out]; a split W gives partial sums over input blocks. */
     private String conv1d(String x, String wName, String bName) {
         WeightStore.Weight wt = weight(wName);
-        String b = single(bName);
+        String b = bName != null && w.has(bName) ? single(bName) : null;
         if (!wt.split()) return g.gemm(x, f32After(wName, wt.single(), x), b, false);
         String y = null;
         for (WeightStore.Chunk ch : wt.chunks()) {
@@ -242,7 +242,7 @@ final class ModelGraph {
             String part = g.gemm(xs, f32After(wName, ch, y == null ? xs : y), null, false);
             y = y == null ? part : g.add(y, part);
         }
-        return g.add(y, b);
+        return b == null ? y : g.add(y, b);
     }
 
     /**
@@ -531,12 +531,8 @@ final class ModelGraph {
 
     private String decoderMlp(String h, int l) {
         String act = f.activation(c, dir);
-        RuntimeSpec.Moe moe = f.spec().moe().orElse(null);
-        if (moe != null && sparseLayer(l, moe)) return moe(h, l, act, moe);
-        if (moe == null && c.numExperts().isPresent()) {
-            throw RuntimeFailure.unsupported(dir, "config.json gives " + c.numExperts().get() + " experts but architecture spec '"
-                    + f.specName() + "' describes no mixture of experts (runtime.moe)");
-        }
+        var moe = MoeBlock.detect(c, f, w, l, dir);
+        if (moe.isPresent()) return MoeBlock.build(g, moeWeights(), act, moe.get(), h);
         String gate, up;
         String fused = f.t(l, "gate_up");
         if (fused != null && w.has(fused + ".weight")) {
@@ -551,91 +547,14 @@ final class ModelGraph {
         return linear(g.mul(Activations.apply(g, act, gate), up), f.t(l, "down") + ".weight", null);
     }
 
-    /** Whether layer l routes over experts: Qwen-MoE's mlp_only_layers and decoder_sparse_step make some dense. */
-    private boolean sparseLayer(int l, RuntimeSpec.Moe moe) {
-        if (!moe.denseLayers()) return true;
-        for (var n : c.raw().path("mlp_only_layers")) if (n.asInt(-1) == l) return false;
-        int step = c.raw().path("decoder_sparse_step").asInt(1);
-        return c.numExperts().orElse(0) > 0 && step > 0 && (l + 1) % step == 0;
-    }
+    /** The graph's weight access for {@link MoeBlock}: binding and chunking stay here. */
+    private MoeBlock.Weights moeWeights() {
+        return new MoeBlock.Weights() {
+            @Override public String linear(String x, String weight, String bias) { return ModelGraph.this.linear(x, weight, bias); }
 
-    /**
-     * A sparse block: the router, the experts (one tensor per expert or fused 3-D), and a shared
-     * expert gated by {@code sigmoid(shared_expert_gate · x)} when the spec names one.
-     */
-    private String moe(String h, int l, String act, RuntimeSpec.Moe moe) {
-        String router = f.t(l, "router");
-        if (router == null || !w.has(router + ".weight")) {
-            throw RuntimeFailure.unsupported(dir, "layer " + l + " is a mixture-of-experts layer but has no router "
-                    + (router == null ? "in spec '" + f.specName() + "'" : "'" + router + ".weight'"));
-        }
-        String dense = routing(h, router, moe);
-        String perExpert = f.t(l, "expert_gate");
-        String out;
-        if (perExpert != null && w.has(perExpert.replace("{expert}", "0") + ".weight")) {
-            out = perExpertMoe(h, l, act, dense);
-        } else {
-            String gu = f.t(l, "experts_gate_up"), down = f.t(l, "experts_down");
-            if (gu == null || !w.has(gu) || down == null || !w.has(down)) {
-                throw RuntimeFailure.unsupported(dir, "layer " + l + ": no experts found ('" + perExpert + "' per expert or '"
-                        + gu + "' fused): this expert layout is not supported by the runtime");
-            }
-            FusedExperts.Layout layout = moe.experts().equals("clamped_swiglu") ? FusedExperts.Layout.IN_OUT_INTERLEAVED_CLAMPED
-                    : FusedExperts.Layout.OUT_IN;
-            if ((layout == FusedExperts.Layout.OUT_IN) != moe.fusedLayout().equals("out_in")) {
-                throw RuntimeFailure.unsupported(dir, "experts " + moe.experts() + " stored " + moe.fusedLayout()
-                        + " is not supported by the runtime");
-            }
-            out = new FusedExperts(g, this::weight, w::has).apply(h, dense, gu, down, layout, act);
-        }
-        String shared = f.t(l, "shared_gate");
-        if (shared != null && w.has(shared + ".weight")) {
-            String s = linear(g.mul(Activations.apply(g, act, linear(h, shared + ".weight", null)),
-                    linear(h, f.t(l, "shared_up") + ".weight", null)), f.t(l, "shared_down") + ".weight", null);
-            String gate = f.t(l, "shared_expert_gate");
-            if (gate != null && w.has(gate + ".weight")) s = g.mul(g.sigmoid(linear(h, gate + ".weight", null)), s);
-            out = g.add(out, s);
-        }
-        return out;
-    }
+            @Override public String matmul(String x, String weight, String bias) { return conv1d(x, weight, bias); }
 
-    /**
-     * The dense [N, experts] routing weights, zero off the top-k. {@code softmax_topk} (Mixtral):
-     * softmax over all router logits, top-k, optionally renormalized to sum 1 (config
-     * {@code norm_topk_prob} decides when present). {@code topk_softmax} (gpt-oss, biased router):
-     * top-k of the LOGITS, softmax over those k only.
-     */
-    private String routing(String h, String router, RuntimeSpec.Moe moe) {
-        int topK = c.numExpertsPerTok().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_experts_per_tok missing"));
-        String logits = linear(h, router + ".weight", router + ".bias");
-        boolean softmaxFirst = moe.routing().equals("softmax_topk");
-        String scores = softmaxFirst ? g.softmax(logits, -1) : logits;
-        List<String> tk = g.node("TopK", List.of(scores, g.longs(topK)), 2, List.of(OnnxGraphBuilder.attr("axis", -1L)));
-        String vals = tk.get(0);
-        if (!softmaxFirst) {
-            vals = g.softmax(vals, -1);
-        } else if (c.raw().path("norm_topk_prob").asBoolean(moe.normalize())) {
-            vals = g.div(vals, g.op("ReduceSum", List.of(OnnxGraphBuilder.attr("keepdims", 1L)), vals, g.longs(-1)));
-        }
-        return g.op("ScatterElements", List.of(OnnxGraphBuilder.attr("axis", 1L)), g.mul(logits, g.scalar(0f)), tk.get(1), vals);
-    }
-
-    /**
-     * One SwiGLU per expert ({@code expert_gate/up/down} with {@code {expert}} in the name). Every
-     * expert is evaluated for every token and weighted by the dense routing matrix: the same sums as
-     * transformers' per-expert dispatch (zeros add nothing), at experts/top-k times the MLP compute.
-     */
-    private String perExpertMoe(String h, int l, String act, String dense) {
-        int experts = c.numExperts().orElseThrow(() -> RuntimeFailure.unsupported(dir, "num_local_experts missing"));
-        String out = null;
-        for (int e = 0; e < experts; e++) {
-            String id = Integer.toString(e);
-            String y = linear(g.mul(Activations.apply(g, act, linear(h, f.t(l, "expert_gate").replace("{expert}", id) + ".weight", null)),
-                    linear(h, f.t(l, "expert_up").replace("{expert}", id) + ".weight", null)),
-                    f.t(l, "expert_down").replace("{expert}", id) + ".weight", null);
-            y = g.mul(y, g.slice(dense, 1, e, e + 1));
-            out = out == null ? y : g.add(out, y);
-        }
-        return out;
+            @Override public String tensor(String name) { return single(name); }
+        };
     }
 }

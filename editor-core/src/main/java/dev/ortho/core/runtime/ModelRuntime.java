@@ -54,8 +54,9 @@ public final class ModelRuntime implements AutoCloseable {
         this.dir = dir;
         this.options = options;
         Path configFile = dir.resolve("config.json");
-        this.config = ModelConfig.read(configFile);
-        ModelFamily fam = ModelFamily.of(arch.resolve(config.modelType(), config.architectures(), configFile), dir);
+        ModelConfig read = ModelConfig.read(configFile);
+        ModelFamily fam = ModelFamily.of(arch.resolve(read.modelType(), read.architectures(), configFile), dir);
+        this.config = read.withRopeRules(fam.spec().rope(), configFile);
         // Refuse what cannot run before mapping anything: rope type, activation, MoE layout.
         if (fam.rotary()) {
             Rope.validate(config, dir);
@@ -66,6 +67,7 @@ public final class ModelRuntime implements AutoCloseable {
         this.checkpoint = Checkpoint.open(dir);
         this.family = fam.locate(name -> checkpoint.find(name).isPresent());
         this.weights = new WeightStore(checkpoint, env, options.maxChunkBytes(), options.widensWeights());
+        if (family.kind() == RuntimeSpec.Block.DECODER) MoeBlock.validate(config, family, weights, dir);
         this.eos = eosIds(dir, config);
     }
 

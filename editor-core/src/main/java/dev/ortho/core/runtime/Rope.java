@@ -1,10 +1,13 @@
 package dev.ortho.core.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ortho.formats.config.ModelConfig;
 import dev.ortho.formats.config.RopeScaling;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * Rotary inverse frequencies and the cos/sin multiplier ("attention scaling") exactly as transformers
@@ -96,7 +99,7 @@ final class Rope {
         return (float) Math.pow(base, exponent);
     }
 
-    private static double need(java.util.Optional<? extends Number> v, String type, String key, Path dir) {
+    private static double need(Optional<? extends Number> v, String type, String key, Path dir) {
         return v.orElseThrow(() -> RuntimeFailure.unsupported(dir, type + " rope needs " + key)).doubleValue();
     }
 
@@ -168,7 +171,8 @@ final class Rope {
         if (seqLen <= maxPos) return plain(theta, dim);
         float len = (float) seqLen;
         float grown = (float) s.factor() * len / (float) maxPos - (float) (s.factor() - 1);
-        float base = theta * powf(grown, (float) ((double) dim / (dim - 2)));
+        // torch's pow(float tensor, python float) raises in double and rounds once to float32.
+        float base = theta * (float) Math.pow(grown, (double) dim / (dim - 2));
         return plain(base, dim);
     }
 
@@ -201,9 +205,9 @@ final class Rope {
      * {@code rope_parameters.sliding_attention}, legacy {@code rope_local_base_freq}, else the
      * architecture spec's {@code local_rope_theta}. Empty when every layer uses the model's one rope.
      */
-    static java.util.Optional<Frequencies> slidingLayers(ModelConfig c, java.util.OptionalDouble specDefault, Path dir) {
-        com.fasterxml.jackson.databind.JsonNode raw = c.raw();
-        com.fasterxml.jackson.databind.JsonNode local = raw.path("rope_parameters").get("sliding_attention");
+    static Optional<Frequencies> slidingLayers(ModelConfig c, OptionalDouble specDefault, Path dir) {
+        JsonNode raw = c.raw();
+        JsonNode local = raw.path("rope_parameters").get("sliding_attention");
         double theta;
         if (local != null && local.isObject()) {
             String type = local.path("rope_type").asText("default");
@@ -217,9 +221,9 @@ final class Rope {
         } else if (specDefault.isPresent()) {
             theta = specDefault.getAsDouble();
         } else {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         int dim = rotaryDim(c);
-        return java.util.Optional.of(new Frequencies(plain((float) theta, dim), 1f));
+        return Optional.of(new Frequencies(plain((float) theta, dim), 1f));
     }
 }

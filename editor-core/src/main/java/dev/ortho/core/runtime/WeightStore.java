@@ -55,6 +55,7 @@ final class WeightStore implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final Map<String, Weight> weights = new LinkedHashMap<>();
     private final Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+    private final Map<String, MemorySegment> widened = new LinkedHashMap<>();
     private long convertedBytes;
     private long mappedBytes;
 
@@ -67,12 +68,24 @@ final class WeightStore implements AutoCloseable {
 
     boolean has(String name) { return checkpoint.find(name).isPresent(); }
 
-    /** Whether a graph built so far reads weight {@code name}. */
-    boolean declared(String name) { return weights.containsKey(name); }
+    /** Whether a graph built so far reads weight {@code name}, whole or as {@link #slice}s. */
+    boolean declared(String name) {
+        return weights.containsKey(name) || weights.keySet().stream().anyMatch(k -> k.startsWith(name + "[") && k.endsWith("]"));
+    }
 
     long[] shapeOf(String name) { return ref(name).info().shapeArray(); }
 
-    DType dtypeOf(String name) { return ref(name).info().dtype(); }
+    /** The stored dtype of a tensor, or of the tensor a {@link #slice} name is a view of. */
+    DType dtypeOf(String name) { return ref(base(name)).info().dtype(); }
+
+    /** Name of the 2-D matrix {@code e} of a 3-D checkpoint tensor (fused experts), as {@link #weight} takes it. */
+    static String slice(String name, int e) { return name + "[" + e + "]"; }
+
+    /** The checkpoint tensor a {@link #slice} name views; any other name itself. */
+    private static String base(String name) {
+        int bracket = name.lastIndexOf('[');
+        return bracket > 0 && name.endsWith("]") ? name.substring(0, bracket) : name;
+    }
 
     /**
      * The ONNX element type in which the tensor reaches the graph: FLOAT for F32 and widened tensors,
@@ -93,13 +106,16 @@ final class WeightStore implements AutoCloseable {
                 "the architecture needs this tensor but the checkpoint has none by that name"));
     }
 
-    /** The tensor's chunks, creating the ONNX tensors on first use. */
+    /**
+     * The tensor's chunks, creating the ONNX tensors on first use. A name {@link #slice}d as
+     * {@code name[e]} is matrix e of a 3-D tensor: a view of its bytes (stored or widened), no copy.
+     */
     Weight weight(String name) {
         Weight w = weights.get(name);
         if (w != null) return w;
-        TensorRef ref = ref(name);
+        TensorRef ref = ref(base(name));
         Map<String, OnnxTensor> made = new LinkedHashMap<>();
-        w = wrap(ref.info(), ref.data(), arena, true, made);
+        w = wrap(name, ref.info(), ref.data(), arena, true, made);
         tensors.putAll(made);
         weights.put(name, w);
         return w;
@@ -120,15 +136,30 @@ final class WeightStore implements AutoCloseable {
                     + info.dtype() + " " + info.shape());
         }
         Map<String, OnnxTensor> made = new LinkedHashMap<>();
-        wrap(info, storedBytes, arena, false, made);
+        if (weights.containsKey(name)) wrap(name, info, storedBytes, arena, false, made);
+        // A 3-D tensor the graph reads expert by expert: the same views of the replacement bytes.
+        for (String k : weights.keySet()) {
+            if (k.startsWith(name + "[") && k.endsWith("]")) wrap(k, info, storedBytes, arena, false, made);
+        }
         return made;
     }
 
-    /** Chunks of one tensor whose stored bytes are {@code src}; adds its ONNX tensors to {@code made}. */
-    private Weight wrap(TensorInfo info, MemorySegment src, Arena into, boolean count, Map<String, OnnxTensor> made) {
-        String name = info.name();
+    /**
+     * Chunks of weight {@code name} of the tensor {@code info} whose stored bytes are {@code src} (for a slice
+     * name, expert e's matrix of it); adds its ONNX tensors to {@code made}.
+     */
+    private Weight wrap(String name, TensorInfo info, MemorySegment src, Arena into, boolean count, Map<String, OnnxTensor> made) {
         long[] shape = info.shapeArray();
         if (shape.length == 0) throw RuntimeFailure.badTensor(checkpoint.directory(), name, "a scalar cannot be a weight");
+        int expert = -1;
+        if (!name.equals(info.name())) {
+            expert = Integer.parseInt(name.substring(info.name().length() + 1, name.length() - 1));
+            if (shape.length != 3 || expert < 0 || expert >= shape[0]) {
+                throw RuntimeFailure.badTensor(checkpoint.directory(), info.name(), "expected a 3-D [experts, rows, cols] tensor with an"
+                        + " expert " + expert + ", got shape " + java.util.Arrays.toString(shape));
+            }
+            shape = new long[]{shape[1], shape[2]};
+        }
         long rowElems = 1;
         for (int i = 1; i < shape.length; i++) rowElems *= shape[i];
         // Chunks are sized by their float32 width also when bound in a 16-bit type: a chunk is then both
@@ -139,6 +170,10 @@ final class WeightStore implements AutoCloseable {
             throw RuntimeFailure.badTensor(checkpoint.directory(), name, "one row is larger than a chunk (" + rowBytes + " bytes)");
         }
         MemorySegment data = bound(info, src, into, count);
+        if (expert >= 0) {
+            long bytes = shape[0] * shape[1] * (data.byteSize() / info.elementCount());
+            data = data.asSlice(expert * bytes, bytes);
+        }
         OnnxJavaType type = switch (elemType(name)) {
             case OnnxGraphBuilder.BFLOAT16 -> OnnxJavaType.BFLOAT16;
             case OnnxGraphBuilder.FLOAT16 -> OnnxJavaType.FLOAT16;
@@ -164,8 +199,18 @@ final class WeightStore implements AutoCloseable {
         return new Weight(name, shape, List.copyOf(chunks));
     }
 
-    /** F32, and BF16/F16 unless widening: the bytes themselves. Else widened once into {@code into}. */
+    /**
+     * F32, and BF16/F16 unless widening: the bytes themselves. Else widened into {@code into}, once per tensor
+     * (the expert slices of a 3-D tensor share its float32 copy).
+     */
     private MemorySegment bound(TensorInfo info, MemorySegment src, Arena into, boolean count) {
+        if (widen && count && (info.dtype() == DType.BF16 || info.dtype() == DType.F16)) {
+            return widened.computeIfAbsent(info.name(), k -> widened(info, src, into, true));
+        }
+        return widened(info, src, into, count);
+    }
+
+    private MemorySegment widened(TensorInfo info, MemorySegment src, Arena into, boolean count) {
         long n = info.elementCount();
         switch (info.dtype()) {
             case F32 -> {

@@ -148,7 +148,8 @@ class ArchRegistryTest {
     void badRuntimeSectionsAreRefusedWithTheField(@TempDir Path tmp) throws Exception {
         String head = "{\"name\": \"x\", \"rules\": [{\"pattern\": \"a\", \"role\": \"LM_HEAD\"}], \"runtime\": ";
         String good = "{\"block\": \"decoder\", \"norm\": \"rms\", \"embedding\": \"e\", \"head\": \"h\", \"final_norm\": \"n\","
-                + " \"layers\": \"l.\", \"layer_tensors\": {\"o\": \"o\"}, \"activation\": {\"keys\": [], \"default\": \"silu\"}";
+                + " \"layers\": \"l.\", \"layer_tensors\": {\"o\": \"o\", \"attn_norm\": \"n1\", \"mlp_norm\": \"n2\", \"qkv\": \"qkv\","
+                + " \"gate_up\": \"gu\", \"down\": \"d\"}, \"activation\": {\"keys\": [], \"default\": \"silu\"}";
         Path spec = tmp.resolve("s.json");
         Files.writeString(spec, head + good + "}}");
         assertTrue(ArchRegistry.readSpec(spec).runtime().isPresent());
@@ -158,7 +159,12 @@ class ArchRegistryTest {
                 {good + ", \"norm_placement\": \"sandwich\"", "needs layer_tensors post_attn_norm"},
                 {good + ", \"moe\": {\"routing\": \"sinkhorn\", \"experts\": \"per_expert_swiglu\"}", "runtime.moe.routing"},
                 {good + ", \"sliding\": \"all\"", "runtime: unknown key 'sliding'"},
-                {good.replace(", \"head\": \"h\"", ""), "runtime.head must be a string"}};
+                {good + ", \"rope\": {\"aliases\": {}}", "runtime.rope: unknown key 'aliases'"},
+                {good + ", \"rope\": {\"type_aliases\": {\"su\": 1}}", "runtime.rope.type_aliases.su must be a string"},
+                {good + ", \"rope\": {\"original_max_position_embeddings\": 0}", "original_max_position_embeddings must be a positive"},
+                {good.replace(", \"head\": \"h\"", ""), "runtime.head must be a string"},
+                {good.replace(" \"down\": \"d\"", " \"up\": \"d\""), "block needs down"},
+                {good.replace("decoder", "gpt2").replace("gate_up", "up"), "needs 'position_embedding'"}};
         for (String[] c : cases) {
             Files.writeString(spec, head + c[0] + "}}");
             InvalidInputException e = assertThrows(InvalidInputException.class, () -> ArchRegistry.readSpec(spec), c[1]);

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class BatchAndGenerationTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "mixtral_fused",
+            "qwen2_moe", "llama_rope3", "qwen2_yarn"})
     void leftPaddedBatchEqualsSingleRuns(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -48,7 +49,7 @@ class BatchAndGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "qwen2", "gemma2", "phi3", "gpt2", "mixtral"})
+    @ValueSource(strings = {"llama", "qwen2", "gemma2", "phi3", "gpt2", "mixtral", "mixtral_fused", "qwen2_moe", "qwen2_yarn"})
     void cachedGenerationEqualsUncached(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -79,7 +80,7 @@ class BatchAndGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "gpt2", "gemma"})
+    @ValueSource(strings = {"llama", "gpt2", "gemma", "mixtral_fused", "qwen2_moe"})
     void splitWeightsGiveTheSameNumbers(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -95,7 +96,7 @@ class BatchAndGenerationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "gemma2"})
+    @ValueSource(strings = {"llama", "gemma2", "mixtral_fused", "llama_dynamic"})
     void initializerBindingGivesTheSameNumbers(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -107,6 +108,28 @@ class BatchAndGenerationTest {
                 max = Math.max(max, GoldenRef.maxAbsDiff(logits, ref.floats("logits." + i)));
             }
             assertTrue(max < 1e-4, arch + " with initializer binding differs by " + max);
+        }
+    }
+
+    /**
+     * Dynamic NTK rope follows the call's length {@code L = max(position) + 1}, one L for the whole batch
+     * as transformers does: in a batch the longest row matches its reference and a shorter row does not
+     * (it is rotated with the longest row's frequencies); cached generation starts from the prompt's own
+     * length, so its first token is the reference argmax.
+     */
+    @org.junit.jupiter.api.Test
+    void dynamicRopeUsesTheLengthOfTheCall() {
+        Path d = GoldenRef.dir().resolve("llama_dynamic");
+        try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
+             ModelRuntime rt = ModelRuntime.open(d)) {
+            int[] s0 = ref.ids("input_ids.0"), s1 = ref.ids("input_ids.1");
+            ForwardResult batch = rt.forward(List.of(s0, s1), Intervention.none(), Capture.logits());
+            assertTrue(GoldenRef.maxAbsDiff(batch.logits().get(1), ref.floats("logits.1")) < 1e-4);
+            assertTrue(GoldenRef.maxAbsDiff(batch.logits().get(0), ref.floats("logits.0")) > 1e-3);
+            int v = rt.config().vocabSize(), n = s0.length, best = 0;
+            float[] logits = ref.floats("logits.0");
+            for (int j = 1; j < v; j++) if (logits[(n - 1) * v + j] > logits[(n - 1) * v + best]) best = j;
+            assertEquals(best, rt.generate(List.of(s0), 4, Intervention.none()).tokens().getFirst()[0]);
         }
     }
 }

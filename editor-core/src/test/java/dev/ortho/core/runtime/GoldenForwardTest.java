@@ -14,7 +14,7 @@ class GoldenForwardTest {
     static final double TOL = 1e-4;
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic", "qwen2_moe", "mixtral_fused"})
     void logitsAndHiddenStatesMatchTransformers(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));

@@ -1,5 +1,6 @@
 package dev.ortho.core.runtime;
 
+import dev.ortho.formats.config.ModelConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The same model from a sharded checkpoint and from legacy config.json key names. */
@@ -38,9 +40,16 @@ class GoldenLayoutTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "mixtral_fused",
+            "qwen2_moe", "llama_rope3", "qwen2_yarn", "llama_dynamic"})
     void legacyConfigKeysGiveTheSameModel(String arch) throws Exception {
         Path d = GoldenRef.dir().resolve(arch);
+        // The typed settings agree field by field (raw JSON aside), rope scaling included.
+        ModelConfig modern = ModelConfig.read(d.resolve("config.json")), old = ModelConfig.read(d.resolve("config.legacy.json"));
+        assertEquals(modern.ropeScaling(), old.ropeScaling(), arch + " rope scaling");
+        assertEquals(modern.ropeTheta(), old.ropeTheta(), arch + " rope theta");
+        assertEquals(modern.slidingWindow(), old.slidingWindow(), arch + " sliding window");
+        assertEquals(modern.numExperts(), old.numExperts(), arch + " experts");
         Path legacy = Files.createDirectories(tmp.resolve(arch));
         Files.copy(d.resolve("config.legacy.json"), legacy.resolve("config.json"));
         Files.createSymbolicLink(legacy.resolve("model.safetensors"), d.resolve("model.safetensors"));

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GoldenVariantsTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic", "qwen2_moe", "mixtral_fused"})
     void bf16WeightsMatchTheirReference(String arch) {
         Path d = GoldenRef.dir().resolve(arch).resolve("bf16");
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -33,7 +33,7 @@ class GoldenVariantsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic", "qwen2_moe", "mixtral_fused"})
     void orthogonalizedCheckpointsMatch(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"))) {
@@ -60,7 +60,7 @@ class GoldenVariantsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic", "qwen2_moe", "mixtral_fused"})
     void ablationAsGraphInputMatchesHooks(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));
@@ -91,7 +91,7 @@ class GoldenVariantsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic"})
+    @ValueSource(strings = {"llama", "mistral", "qwen2", "gemma", "gemma2", "phi3", "gpt2", "mixtral", "llama_rope3", "qwen2_yarn", "llama_dynamic", "qwen2_moe", "mixtral_fused"})
     void activationAdditionMatches(String arch) {
         Path d = GoldenRef.dir().resolve(arch);
         try (GoldenRef ref = GoldenRef.open(d.resolve("reference.safetensors"));

@@ -1,5 +1,6 @@
 package dev.ortho.core.runtime;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ortho.formats.checkpoint.Checkpoint;
 import dev.ortho.formats.config.ModelConfig;
 import dev.ortho.formats.safetensors.DType;
@@ -11,21 +12,29 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
- * An independent float64 forward pass in plain Java for the two families without golden data,
- * Qwen3 and GPT-NeoX (and Llama/Mistral: sliding window on every layer, linear rope scaling),
- * written loop by loop from the transformers modeling code. Slow and simple on
- * purpose: it shares no code with the ONNX graph.
+ * An independent float64 forward pass in plain Java for what has no golden data: Qwen3, GPT-NeoX,
+ * Qwen3-MoE, Phi-3 with LongRoPE (and Llama/Mistral: sliding window on every layer, every rope type;
+ * Mixtral, Qwen2-MoE), written loop by loop from the transformers modeling code and reading the raw
+ * config.json itself. Slow and simple on purpose: it shares no code with the ONNX graph.
  */
 final class PlainReference {
 
     private final Checkpoint ck;
     private final ModelConfig c;
     private final boolean neox;
+    private final JsonNode raw;
+    private double[] invFreq;
+    private double attentionScaling = 1;
 
     private PlainReference(Path dir) {
         this.ck = Checkpoint.open(dir);
-        this.c = ModelConfig.read(dir.resolve("config.json"));
+        Path file = dir.resolve("config.json");
+        ModelConfig read = ModelConfig.read(file);
+        // The architecture's config class reading of rope (Phi-3's aliases and default original length).
+        this.c = read.withRopeRules(dev.ortho.core.arch.ArchChoice.detect().resolve(read.modelType(), read.architectures(), file)
+                .runtime().map(dev.ortho.core.arch.RuntimeSpec::rope).orElse(dev.ortho.formats.config.RopeRules.NONE), file);
         this.neox = c.modelType().equals("gpt_neox");
+        this.raw = c.raw();
     }
 
     /** Logits [T][vocab] of one sequence at positions 0..T-1. */
@@ -91,24 +100,165 @@ final class PlainReference {
         return y;
     }
 
-    /** rotate_half rotary on the first rd dims of a head vector at position pos. */
+    /** rotate_half rotary on the first rd dims of a head vector at position pos; cos and sin scaled. */
     private void rope(double[] v, int off, int pos) {
         int rd = (int) (c.headDim() * c.partialRotaryFactor());
         double[] orig = new double[rd];
         System.arraycopy(v, off, orig, 0, rd);
         for (int i = 0; i < rd; i++) {
-            int k = i % (rd / 2);
-            double freq = 1 / Math.pow(c.ropeTheta(), 2.0 * k / rd);
-            if (c.ropeScaling().isPresent() && c.ropeScaling().get().type().equals("linear")) freq /= c.ropeScaling().get().factor();
-            double a = pos * freq;
+            double a = pos * invFreq[i % (rd / 2)];
             double rot = i < rd / 2 ? -orig[i + rd / 2] : orig[i - rd / 2];
-            v[off + i] = orig[i] * Math.cos(a) + rot * Math.sin(a);
+            v[off + i] = (orig[i] * Math.cos(a) + rot * Math.sin(a)) * attentionScaling;
         }
+    }
+
+    /**
+     * Frequencies of a sequence of length T from the raw config, in float64, after the formulas of
+     * transformers' modeling_rope_utils (rope_parameters or legacy rope_scaling with rope_type/type).
+     */
+    private void frequencies(int T) {
+        int rd = (int) (c.headDim() * c.partialRotaryFactor());
+        JsonNode rp = raw.get("rope_parameters");
+        if (rp == null || !rp.has("rope_type")) rp = raw.get("rope_scaling");
+        String type = rp == null || rp.isNull() ? "default" : rp.has("rope_type") ? rp.get("rope_type").asText() : rp.path("type").asText("default");
+        double theta = rp != null && rp.has("rope_theta") ? rp.get("rope_theta").asDouble() : raw.path("rope_theta").asDouble(10000);
+        double factor = rp == null ? 1 : rp.path("factor").asDouble(1);
+        int maxPos = raw.path("max_position_embeddings").asInt();
+        double omax = raw.has("original_max_position_embeddings") ? raw.get("original_max_position_embeddings").asDouble()
+                : rp == null ? maxPos : rp.path("original_max_position_embeddings").asDouble(maxPos);
+        if (type.equals("dynamic") && T > maxPos) theta *= Math.pow(factor * T / maxPos - (factor - 1), (double) rd / (rd - 2));
+        invFreq = new double[rd / 2];
+        for (int k = 0; k < rd / 2; k++) invFreq[k] = 1 / Math.pow(theta, 2.0 * k / rd);
+        switch (type) {
+            case "linear" -> { for (int k = 0; k < rd / 2; k++) invFreq[k] /= factor; }
+            case "llama3" -> {
+                double low = rp.get("low_freq_factor").asDouble(), high = rp.get("high_freq_factor").asDouble();
+                for (int k = 0; k < rd / 2; k++) {
+                    double f = invFreq[k], wl = 2 * Math.PI / f;
+                    if (wl > omax / low) invFreq[k] = f / factor;
+                    else if (wl >= omax / high) {
+                        double sm = (omax / wl - low) / (high - low);
+                        invFreq[k] = (1 - sm) * f / factor + sm * f;
+                    }
+                }
+            }
+            case "yarn" -> {
+                double lo = rd * Math.log(omax / (rp.path("beta_fast").asDouble(32) * 2 * Math.PI)) / (2 * Math.log(theta));
+                double hi = rd * Math.log(omax / (rp.path("beta_slow").asDouble(1) * 2 * Math.PI)) / (2 * Math.log(theta));
+                if (rp.path("truncate").asBoolean(true)) { lo = Math.floor(lo); hi = Math.ceil(hi); }
+                lo = Math.max(lo, 0);
+                hi = Math.min(hi, rd - 1);
+                if (lo == hi) hi += 0.001;
+                for (int k = 0; k < rd / 2; k++) {
+                    double ramp = Math.min(1, Math.max(0, (k - lo) / (hi - lo)));
+                    invFreq[k] = ramp * invFreq[k] / factor + (1 - ramp) * invFreq[k];
+                }
+                attentionScaling = rp.has("attention_factor") ? rp.get("attention_factor").asDouble() : 0.1 * Math.log(factor) + 1;
+            }
+            case "longrope" -> {
+                JsonNode ext = rp.get(T > omax ? "long_factor" : "short_factor");
+                for (int k = 0; k < rd / 2; k++) invFreq[k] /= ext.get(k).asDouble();
+                double f = rp.has("factor") ? factor : maxPos / omax;
+                attentionScaling = rp.has("attention_factor") ? rp.get("attention_factor").asDouble()
+                        : f <= 1 ? 1 : Math.sqrt(1 + Math.log(f) / Math.log(omax));
+            }
+            default -> { }
+        }
+    }
+
+    private double[] tOrNull(String name) { return ck.find(name).isPresent() ? t(name) : null; }
+
+    private static double[] silu(double[] g) {
+        double[] o = new double[g.length];
+        for (int i = 0; i < g.length; i++) o[i] = g[i] / (1 + Math.exp(-g[i]));
+        return o;
+    }
+
+    /** silu(gate)·up → down, with gate/up/down as [I,H]/[I,H]/[H,I] row-major arrays. */
+    private static double[] swiglu(double[] gate, double[] up, double[] down, double[] x, int im, int h) {
+        double[] g = silu(lin(gate, null, x, im)), u = lin(up, null, x, im);
+        for (int i = 0; i < im; i++) g[i] *= u[i];
+        return lin(down, null, g, h);
+    }
+
+    /** Rows [from, from + n) of a row-major matrix with the given row length. */
+    private static double[] rows(double[] w, int from, int n, int rowLen) {
+        return java.util.Arrays.copyOfRange(w, from * rowLen, (from + n) * rowLen);
+    }
+
+    /** transformers' Qwen MoE rule: sparse unless in mlp_only_layers, every decoder_sparse_step-th layer. */
+    private boolean sparse(int l) {
+        for (JsonNode n : raw.path("mlp_only_layers")) if (n.asInt() == l) return false;
+        int experts = raw.path("num_local_experts").asInt(raw.path("num_experts").asInt(0));
+        return experts > 0 && (l + 1) % raw.path("decoder_sparse_step").asInt(1) == 0;
+    }
+
+    /** The decoder MLP of layer l: dense SwiGLU (Phi-3 fused gate|up), or a routed mixture of experts. */
+    private double[] mlp(String pre, int l, double[] x) {
+        int h = c.hiddenSize();
+        String router = pre + "block_sparse_moe.gate.weight";
+        boolean mixtralNames = ck.find(router).isPresent();
+        if (!mixtralNames && !sparse(l)) {
+            double[] gu = tOrNull(pre + "mlp.gate_up_proj.weight");
+            if (gu != null) {
+                int im = gu.length / h / 2;
+                return swiglu(rows(gu, 0, im, h), rows(gu, im, im, h), t(pre + "mlp.down_proj.weight"), x, im, h);
+            }
+            double[] gate = t(pre + "mlp.gate_proj.weight");
+            return swiglu(gate, t(pre + "mlp.up_proj.weight"), t(pre + "mlp.down_proj.weight"), x, gate.length / h, h);
+        }
+        if (!mixtralNames) router = pre + "mlp.gate.weight";
+        double[] rw = t(router);
+        int experts = rw.length / h;
+        double[] logits = lin(rw, null, x, experts);
+        double max = Double.NEGATIVE_INFINITY, z = 0;
+        for (double v : logits) max = Math.max(max, v);
+        double[] p = new double[experts];
+        for (int e = 0; e < experts; e++) z += p[e] = Math.exp(logits[e] - max);
+        for (int e = 0; e < experts; e++) p[e] /= z;
+        Integer[] order = new Integer[experts];
+        for (int e = 0; e < experts; e++) order[e] = e;
+        java.util.Arrays.sort(order, (a, b) -> Double.compare(p[b], p[a]));
+        int k = raw.path("num_experts_per_tok").asInt();
+        boolean norm = raw.has("norm_topk_prob") ? raw.get("norm_topk_prob").asBoolean() : c.modelType().equals("mixtral");
+        double sum = 0;
+        for (int j = 0; j < k; j++) sum += p[order[j]];
+        double[] out = new double[h];
+        double[] fusedGu = tOrNull(pre + "mlp.experts.gate_up_proj");
+        for (int j = 0; j < k; j++) {
+            int e = order[j];
+            double wgt = norm ? p[e] / sum : p[e];
+            double[] y;
+            if (mixtralNames) {
+                String xp = pre + "block_sparse_moe.experts." + e + ".";
+                double[] w1 = t(xp + "w1.weight");
+                y = swiglu(w1, t(xp + "w3.weight"), t(xp + "w2.weight"), x, w1.length / h, h);
+            } else if (fusedGu != null) {
+                double[] down = t(pre + "mlp.experts.down_proj");
+                int im = down.length / experts / h;
+                double[] gu = rows(fusedGu, e * 2 * im, 2 * im, h);
+                y = swiglu(rows(gu, 0, im, h), rows(gu, im, im, h), rows(down, e * h, h, im), x, im, h);
+            } else {
+                String xp = pre + "mlp.experts." + e + ".";
+                double[] gate = t(xp + "gate_proj.weight");
+                y = swiglu(gate, t(xp + "up_proj.weight"), t(xp + "down_proj.weight"), x, gate.length / h, h);
+            }
+            for (int i = 0; i < h; i++) out[i] += wgt * y[i];
+        }
+        double[] sg = tOrNull(pre + "mlp.shared_expert.gate_proj.weight");
+        if (sg != null) {
+            String sp = pre + "mlp.shared_expert.";
+            double[] y = swiglu(sg, t(sp + "up_proj.weight"), t(sp + "down_proj.weight"), x, sg.length / h, h);
+            double gate = 1 / (1 + Math.exp(-lin(t(pre + "mlp.shared_expert_gate.weight"), null, x, 1)[0]));
+            for (int i = 0; i < h; i++) out[i] += gate * y[i];
+        }
+        return out;
     }
 
     private double[][] run(int[] ids) {
         int h = c.hiddenSize(), heads = c.numHeads(), kvh = neox ? heads : c.numKvHeads(), hd = c.headDim();
         int T = ids.length, V = c.vocabSize();
+        frequencies(T);
         double[] emb = t(neox ? "gpt_neox.embed_in.weight" : "model.embed_tokens.weight");
         double[][] x = new double[T][h];
         for (int p = 0; p < T; p++) System.arraycopy(emb, ids[p] * h, x[p], 0, h);
@@ -129,9 +279,17 @@ final class PlainReference {
                 } else {
                     hIn[p] = rms(x[p], 0, h, t(pre + "input_layernorm.weight"), c.normEps());
                     String a = pre + "self_attn.";
-                    q[p] = lin(t(a + "q_proj.weight"), null, hIn[p], heads * hd);
-                    k[p] = lin(t(a + "k_proj.weight"), null, hIn[p], kvh * hd);
-                    v[p] = lin(t(a + "v_proj.weight"), null, hIn[p], kvh * hd);
+                    double[] qkv = tOrNull(a + "qkv_proj.weight");
+                    if (qkv != null) {
+                        double[] all = lin(qkv, null, hIn[p], (heads + 2 * kvh) * hd);
+                        q[p] = java.util.Arrays.copyOfRange(all, 0, heads * hd);
+                        k[p] = java.util.Arrays.copyOfRange(all, heads * hd, (heads + kvh) * hd);
+                        v[p] = java.util.Arrays.copyOfRange(all, (heads + kvh) * hd, (heads + 2 * kvh) * hd);
+                    } else {
+                        q[p] = lin(t(a + "q_proj.weight"), tOrNull(a + "q_proj.bias"), hIn[p], heads * hd);
+                        k[p] = lin(t(a + "k_proj.weight"), tOrNull(a + "k_proj.bias"), hIn[p], kvh * hd);
+                        v[p] = lin(t(a + "v_proj.weight"), tOrNull(a + "v_proj.bias"), hIn[p], kvh * hd);
+                    }
                     boolean qk = ck.find(a + "q_norm.weight").isPresent();
                     for (int hh = 0; qk && hh < heads; hh++) System.arraycopy(rms(q[p], hh * hd, hd, t(a + "q_norm.weight"), c.normEps()), 0, q[p], hh * hd, hd);
                     for (int hh = 0; qk && hh < kvh; hh++) System.arraycopy(rms(k[p], hh * hd, hd, t(a + "k_norm.weight"), c.normEps()), 0, k[p], hh * hd, hd);
@@ -172,11 +330,7 @@ final class PlainReference {
                     double[] a = lin(t(pre + "self_attn.o_proj.weight"), null, att[p], h);
                     for (int i = 0; i < h; i++) x[p][i] += a[i];
                     double[] h2 = rms(x[p], 0, h, t(pre + "post_attention_layernorm.weight"), c.normEps());
-                    int im = c.intermediateSize();
-                    double[] gate = lin(t(pre + "mlp.gate_proj.weight"), null, h2, im);
-                    double[] up = lin(t(pre + "mlp.up_proj.weight"), null, h2, im);
-                    for (int i = 0; i < im; i++) up[i] *= gate[i] / (1 + Math.exp(-gate[i]));
-                    double[] m = lin(t(pre + "mlp.down_proj.weight"), null, up, h);
+                    double[] m = mlp(pre, l, h2);
                     for (int i = 0; i < h; i++) x[p][i] += m[i];
                 }
             }

@@ -54,7 +54,7 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
                 .or(() -> r.number(c, "rotary_emb_base")).orElse(10000.0);
         double partial = r.number(rope, "partial_rotary_factor").or(() -> r.number(c, "partial_rotary_factor"))
                 .or(() -> r.number(c, "rotary_pct")).orElse(1.0);
-        Optional<RopeScaling> scaling = ropeScaling(r, rope).or(() -> ropeScaling(r, c.get("rope_scaling")));
+        Optional<RopeScaling> scaling = ropeScaling(r, rope, RopeRules.NONE).or(() -> ropeScaling(r, c.get("rope_scaling"), RopeRules.NONE));
         double eps = r.number(c, "rms_norm_eps").or(() -> r.number(c, "layer_norm_epsilon"))
                 .or(() -> r.number(c, "layer_norm_eps")).orElse(1e-6);
         // transformers writes 0 (Qwen2-MoE) or null when no layer slides; only a negative window is meaningless.
@@ -73,6 +73,21 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
                 r.number(c, "attn_logit_softcapping"), r.number(c, "final_logit_softcapping"),
                 r.number(c, "query_pre_attn_scalar"), r.bool("use_parallel_residual").orElse(false),
                 r.bool("attention_bias").orElse(false), c);
+    }
+
+    /**
+     * The same config with its rope scaling read under an architecture's {@link RopeRules} (type
+     * aliases, default original length), as that architecture's transformers config class reads it.
+     */
+    public ModelConfig withRopeRules(RopeRules rules, Path file) {
+        if (rules.equals(RopeRules.NONE)) return this;
+        Reader r = new Reader(raw, file);
+        JsonNode rope = globalRope(raw.get("rope_parameters"));
+        Optional<RopeScaling> scaling = ropeScaling(r, rope, rules).or(() -> ropeScaling(r, raw.get("rope_scaling"), rules));
+        return new ModelConfig(modelType, architectures, hiddenSize, numLayers, numHeads, numKvHeads, headDim,
+                intermediateSize, vocabSize, tieWordEmbeddingsRaw, dtype, ropeTheta, partialRotaryFactor, scaling, normEps,
+                slidingWindow, layerTypes, maxPositionEmbeddings, hiddenAct, numExperts, numExpertsPerTok,
+                attnLogitSoftcapping, finalLogitSoftcapping, queryPreAttnScalar, useParallelResidual, attentionBias, raw);
     }
 
     /**
@@ -106,16 +121,19 @@ public record ModelConfig(String modelType, List<String> architectures, int hidd
      * {@code original_max_position_embeddings} (Phi-3 keeps it there) wins over the dict's own, else
      * {@code max_position_embeddings}; yarn/longrope without a factor use the ratio of the two lengths.
      */
-    private static Optional<RopeScaling> ropeScaling(Reader r, JsonNode n) {
+    private static Optional<RopeScaling> ropeScaling(Reader r, JsonNode n, RopeRules rules) {
         if (n == null || !n.isObject()) return Optional.empty();
-        String type = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
+        String written = Optional.ofNullable(n.get("rope_type")).or(() -> Optional.ofNullable(n.get("type")))
                 .filter(JsonNode::isTextual).map(JsonNode::asText).orElse("default");
+        // Some config classes rename types (Phi3Config: the early releases' "su" and "yarn" are longrope).
+        String type = rules.typeAliases().getOrDefault(written, written);
         if (type.equals("default")) return Optional.empty();
         int maxPos = r.positiveInt("max_position_embeddings", "n_positions", "n_ctx").orElse(2048);
         Optional<Integer> omax = r.number(n, "original_max_position_embeddings").map(Double::intValue);
         if (type.equals("llama3") || type.equals("yarn") || type.equals("longrope")) {
-            omax = r.positiveInt("original_max_position_embeddings").or(() -> Optional.of(
-                    r.number(n, "original_max_position_embeddings").map(Double::intValue).orElse(maxPos)));
+            // A config class with the attribute (Phi3Config: default 4096) always has it at the top level.
+            Optional<Integer> top = r.positiveInt("original_max_position_embeddings").or(rules::originalMaxPositionEmbeddings);
+            omax = top.or(() -> Optional.of(r.number(n, "original_max_position_embeddings").map(Double::intValue).orElse(maxPos)));
         }
         Optional<Integer> om = omax;
         double factor = r.number(n, "factor").orElseGet(() -> (type.equals("yarn") || type.equals("longrope"))
