@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.fixtures.SharedData;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ortho.core.direction.Float64TensorFile;
@@ -25,9 +27,7 @@ class EditVariantsCliTest {
 
     @BeforeEach
     void golden() throws Exception {
-        String p = System.getProperty("ortho.shared");
-        Path g = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("golden").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(g), "skipped: ground-truth data not found at " + g);
+        Path g = SharedData.golden();
         llama = g.resolve("llama");
         ref = llama.resolve("reference.safetensors");
         second = tmp.resolve("second.safetensors");

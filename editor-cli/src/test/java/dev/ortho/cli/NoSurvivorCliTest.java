@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.fixtures.SharedData;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
@@ -30,9 +32,7 @@ class NoSurvivorCliTest {
 
     @BeforeAll
     void locate() throws Exception {
-        String p = System.getProperty("ortho.shared");
-        model = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("organism/llama-nosurvivor").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(model), "skipped: llama-nosurvivor not found at " + model);
+        model = SharedData.noSurvivor();
         data = model.resolve("data");
         reference = mapper.readTree(model.resolve("reference.json").toFile());
     }

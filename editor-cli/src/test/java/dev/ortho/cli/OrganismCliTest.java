@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.fixtures.SharedData;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ortho.formats.safetensors.SafetensorsFile;
@@ -37,9 +39,7 @@ class OrganismCliTest {
 
     @BeforeEach
     void organism() {
-        String p = System.getProperty("ortho.shared");
-        Path o = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("organism/qwen2-refusal-organism").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(o), "skipped: the refusal organism was not found at " + o);
+        Path o = SharedData.organism();
         organism = o;
         direction = o.resolve("direction.safetensors");
     }

@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.fixtures.SharedData;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
@@ -39,10 +41,7 @@ class OrganismRunTest {
 
     @BeforeAll
     void run() throws Exception {
-        String p = System.getProperty("ortho.shared");
-        Path shared = (p != null ? Path.of(p) : Path.of("..", "shared")).toAbsolutePath().normalize();
-        organism = shared.resolve("organism/qwen2-refusal-organism");
-        Assumptions.assumeTrue(Files.isDirectory(organism), "skipped: organism not found at " + organism);
+        organism = SharedData.organism();
         reference = mapper.readTree(organism.resolve("reference.json").toFile());
         Path d = organism.resolve("data");
         long t0 = System.nanoTime();

@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.fixtures.SharedData;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.ortho.core.direction.DirectionFiles;
@@ -26,9 +28,7 @@ class PipelineCommandsTest {
 
     @BeforeEach
     void organism() {
-        String p = System.getProperty("ortho.shared");
-        organism = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("organism/qwen2-refusal-organism").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(organism), "skipped: organism not found at " + organism);
+        organism = SharedData.organism();
         data = organism.resolve("data");
     }
 

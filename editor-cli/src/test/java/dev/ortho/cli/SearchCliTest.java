@@ -1,5 +1,7 @@
 package dev.ortho.cli;
 
+import dev.ortho.fixtures.SharedData;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Assumptions;
@@ -26,10 +28,7 @@ class SearchCliTest {
     final ObjectMapper mapper = new ObjectMapper();
 
     private static Path organism(String name) {
-        String p = System.getProperty("ortho.shared");
-        Path d = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("organism/" + name).toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(d), "skipped: " + name + " not found at " + d);
-        return d;
+        return SharedData.dir("organism/" + name);
     }
 
     private static String[] search(Path model, Path out, String... extra) {

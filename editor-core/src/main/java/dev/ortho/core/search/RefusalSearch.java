@@ -113,7 +113,7 @@ public final class RefusalSearch {
             t = System.nanoTime();
             List<Trial> front = ParetoFront.of(trials);
             List<SearchReport.FrontPoint> points = judgeFront(front, evaluator, judge, hv, lv, candidates, nEoi);
-            SearchReport.FrontPoint chosen = choose(points);
+            SearchReport.FrontPoint chosen = choose(points, 1.0 / Math.min(hv.ids().size(), lv.ids().size()));
             lap("judge front", t);
             String command = chosen == null ? null : command(chosen);
 
@@ -264,11 +264,19 @@ public final class RefusalSearch {
         return out;
     }
 
-    /** Least refusal in generations (harmful plus harmless: over-refusal counts against an edit), then lower KL. */
-    static SearchReport.FrontPoint choose(List<SearchReport.FrontPoint> points) {
-        return points.stream().filter(SearchReport.FrontPoint::checked)
-                .min(Comparator.comparingDouble((SearchReport.FrontPoint p) -> p.harmfulRefusalRate() + p.harmlessRefusalRate())
-                        .thenComparingDouble(p -> p.objectives().firstTokenKl())
+    /**
+     * The judged point that refuses least in its generations (harmful plus harmless: over-refusal counts against an
+     * edit), and among those within one prompt of that least refusal, the lowest first-token KL: on a few dozen
+     * validation prompts a difference of one refusal is noise, while KL is measured on every prompt.
+     *
+     * @param onePrompt the refusal rate of one prompt, 1 / (prompts of the smaller validation set)
+     */
+    static SearchReport.FrontPoint choose(List<SearchReport.FrontPoint> points, double onePrompt) {
+        List<SearchReport.FrontPoint> judged = points.stream().filter(SearchReport.FrontPoint::checked).toList();
+        double least = judged.stream().mapToDouble(p -> p.harmfulRefusalRate() + p.harmlessRefusalRate()).min().orElse(Double.NaN);
+        return judged.stream().filter(p -> p.harmfulRefusalRate() + p.harmlessRefusalRate() <= least + onePrompt + 1e-12)
+                .min(Comparator.comparingDouble((SearchReport.FrontPoint p) -> p.objectives().firstTokenKl())
+                        .thenComparingDouble(p -> p.harmfulRefusalRate() + p.harmlessRefusalRate())
                         .thenComparingInt(SearchReport.FrontPoint::trial))
                 .orElse(null);
     }

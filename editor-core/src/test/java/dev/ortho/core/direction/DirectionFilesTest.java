@@ -22,10 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class DirectionFilesTest {
 
     static Path shared() {
-        String p = System.getProperty("ortho.shared");
-        Path s = (p != null ? Path.of(p) : Path.of("..", "shared")).toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(s.resolve("paper")), "skipped: ../shared/paper not found at " + s);
-        return s;
+        return dev.ortho.fixtures.SharedData.dir("paper").getParent();
     }
 
     @ParameterizedTest

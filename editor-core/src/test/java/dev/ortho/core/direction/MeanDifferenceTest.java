@@ -5,7 +5,7 @@ import dev.ortho.core.eval.CandidateScores;
 import dev.ortho.core.eval.DirectionSelector;
 import dev.ortho.core.eval.SelectionCriteria;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import dev.ortho.formats.safetensors.SafetensorsFile;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package dev.ortho.core.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

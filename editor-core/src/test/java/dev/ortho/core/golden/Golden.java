@@ -1,8 +1,7 @@
 package dev.ortho.core.golden;
 
-import org.junit.jupiter.api.Assumptions;
+import dev.ortho.fixtures.SharedData;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** ../shared/golden; tests skip with a clear message when it is absent. */
@@ -13,10 +12,5 @@ public final class Golden {
 
     private Golden() {}
 
-    public static Path dir() {
-        String p = System.getProperty("ortho.shared");
-        Path g = (p != null ? Path.of(p) : Path.of("..", "shared")).resolve("golden").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(Files.isDirectory(g), "skipped: ground-truth data not found at " + g);
-        return g;
-    }
+    public static Path dir() { return SharedData.golden(); }
 }

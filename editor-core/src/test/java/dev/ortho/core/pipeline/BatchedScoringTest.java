@@ -6,7 +6,7 @@ import dev.ortho.core.direction.RawTensor;
 import dev.ortho.core.eval.CandidateScores;
 import dev.ortho.core.eval.DirectionSelector;
 import dev.ortho.core.eval.SelectionCriteria;
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import dev.ortho.core.text.InstructionFiles;
 import dev.ortho.core.text.RefusalTokens;
 import org.junit.jupiter.api.Test;

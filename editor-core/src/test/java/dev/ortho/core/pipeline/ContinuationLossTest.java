@@ -2,7 +2,7 @@ package dev.ortho.core.pipeline;
 
 import dev.ortho.core.runtime.Intervention;
 import dev.ortho.core.runtime.ModelRuntime;
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import dev.ortho.formats.safetensors.SafetensorsFile;
 import dev.ortho.formats.safetensors.TensorInfo;
 import org.junit.jupiter.api.Test;

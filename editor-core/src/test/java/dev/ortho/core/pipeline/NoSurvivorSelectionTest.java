@@ -2,7 +2,7 @@ package dev.ortho.core.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ortho.core.eval.SelectionCriteria;
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import dev.ortho.core.text.InstructionFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

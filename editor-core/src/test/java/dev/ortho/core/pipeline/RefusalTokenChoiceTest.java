@@ -1,6 +1,6 @@
 package dev.ortho.core.pipeline;
 
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import dev.ortho.core.text.TextTokenizer;
 import dev.ortho.core.text.Tokenizers;
 import dev.ortho.formats.InvalidInputException;

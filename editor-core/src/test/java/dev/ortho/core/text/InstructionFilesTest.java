@@ -1,6 +1,6 @@
 package dev.ortho.core.text;
 
-import dev.ortho.core.shared.SharedData;
+import dev.ortho.fixtures.SharedData;
 import dev.ortho.formats.InvalidInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,0 +1,35 @@
+package dev.ortho.core.search;
+
+import dev.ortho.core.edit.LayerKernel;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** How the search picks its edit among the judged front points. */
+class ChooseTest {
+
+    private static final SearchPoint P = new SearchPoint(-1, 4, 1, false, false, true, new LayerKernel(3.5, 1, 1, 7.5),
+            new LayerKernel(3.5, 1, 1, 7.5));
+
+    private static SearchReport.FrontPoint p(int trial, double kl, boolean checked, double harmful, double harmless) {
+        return new SearchReport.FrontPoint(trial, P, new TrialObjectives(-3, kl, 0), List.of(), checked, harmful, harmless);
+    }
+
+    @Test
+    void leastRefusalThenLowestKlWithinOnePrompt() {
+        double one = 1 / 32.0;
+        // The paper's edit refuses one harmful prompt of 32 more than the best, at a fifth of its KL: one prompt is
+        // noise, the KL is not, so the paper's edit is kept.
+        assertEquals(0, RefusalSearch.choose(List.of(p(0, 0.015, true, one, 0), p(7, 0.08, true, 0, 0)), one).trial());
+        // Two prompts more is a real difference: the one that refuses less wins despite its KL.
+        assertEquals(7, RefusalSearch.choose(List.of(p(0, 0.015, true, 2 * one, 0), p(7, 0.08, true, 0, 0)), one).trial());
+        // Over-refusal of harmless prompts counts as refusal.
+        assertEquals(7, RefusalSearch.choose(List.of(p(0, 0.015, true, 0, 3 * one), p(7, 0.08, true, 0, 0)), one).trial());
+        // Unjudged points are never chosen; nothing judged, nothing chosen.
+        assertEquals(3, RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN), p(3, 0.05, true, 0.5, 0)), one).trial());
+        assertNull(RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN)), one));
+    }
+}
