@@ -146,11 +146,7 @@ final class PanamaVectorOps implements VectorOps {
     public boolean decodeBf16(MemorySegment src, long byteOffset, double[] dst, int n) {
         if (WIDTH < 4) return false; // 64-bit short vectors do not exist
         int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
-            ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
-            IntVector bits = ((IntVector) raw.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            ((DoubleVector) bits.reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0)).intoArray(dst, i);
-        }
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) widenBf16(src, byteOffset + 2L * i).intoArray(dst, i);
         for (; i < n; i++) dst[i] = Float.intBitsToFloat(src.get(SHORT_LE, byteOffset + 2L * i) << 16);
         return true;
     }
@@ -160,26 +156,89 @@ final class PanamaVectorOps implements VectorOps {
         if (WIDTH < 4) return false;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
-            DoubleVector d = DoubleVector.fromArray(SPECIES, src, i);
-            // Round to odd: the nearest-even float, stepped toward zero when it rounded away, then
-            // its last bit set whenever the conversion was inexact (see FloatConversions).
-            FloatVector f = (FloatVector) d.convertShape(VectorOperators.D2F, FLOATS, 0);
-            DoubleVector back = (DoubleVector) f.convertShape(VectorOperators.F2D, SPECIES, 0);
-            VectorMask<Integer> inexact = back.compare(VectorOperators.NE, d).cast(INTS);
-            VectorMask<Integer> away = back.abs().compare(VectorOperators.GT, d.abs()).cast(INTS);
-            IntVector fbits = f.reinterpretAsInts();
-            IntVector odd = fbits.lanewise(VectorOperators.SUB, 1, away.and(inexact)).lanewise(VectorOperators.OR, 1, inexact);
-            VectorMask<Integer> special = fbits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000); // Inf, NaN
-            IntVector bits = odd.blend(fbits, special);
-            // Float to BF16, nearest even; a NaN keeps its top payload and is forced quiet.
-            IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
-            IntVector rounded = bits.add(0x7FFF).add(lsb).lanewise(VectorOperators.LSHR, 16);
-            VectorMask<Integer> nan = special.and(bits.and(0x007F_FFFF).compare(VectorOperators.NE, 0));
-            IntVector out = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x0040), nan);
-            ((ShortVector) out.convertShape(VectorOperators.I2S, SHORTS, 0))
-                    .intoMemorySegment(dst, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            storeBf16(narrowBf16(DoubleVector.fromArray(SPECIES, src, i)), dst, byteOffset + 2L * i);
         }
         for (; i < n; i++) dst.set(SHORT_LE, byteOffset + 2L * i, FloatConversions.doubleToBf16(src[i]));
         return true;
+    }
+
+    @Override
+    public boolean columnSumsBf16(MemorySegment src, long byteOffset, double rh, double[] v, double[] sumSq, int n) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector x = widenBf16(src, byteOffset + 2L * i);
+            rv.fma(x, DoubleVector.fromArray(SPECIES, v, i)).intoArray(v, i);
+            x.fma(x, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
+        }
+        for (; i < n; i++) {
+            double x = Float.intBitsToFloat(src.get(SHORT_LE, byteOffset + 2L * i) << 16);
+            v[i] = Math.fma(rh, x, v[i]);
+            sumSq[i] = Math.fma(x, x, sumSq[i]);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean columnUpdateBf16(MemorySegment src, long srcOffset, double s, double rh, double[] v,
+                                    MemorySegment dst, long dstOffset, double[] left, double[] sumSq, int n) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector x = widenBf16(src, srcOffset + 2L * i);
+            DoubleVector p = DoubleVector.fromArray(SPECIES, v, i).mul(s);
+            IntVector out = narrowBf16(x.sub(p));
+            storeBf16(out, dst, dstOffset + 2L * i);
+            // The value as stored, widened in registers: what decoding the output would give.
+            DoubleVector y = (DoubleVector) out.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                    .convertShape(VectorOperators.F2D, SPECIES, 0);
+            rv.fma(y, DoubleVector.fromArray(SPECIES, left, i)).intoArray(left, i);
+            y.fma(y, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
+        }
+        for (; i < n; i++) {
+            double x = Float.intBitsToFloat(src.get(SHORT_LE, srcOffset + 2L * i) << 16);
+            double p = s * v[i];
+            short b = FloatConversions.doubleToBf16(x - p);
+            dst.set(SHORT_LE, dstOffset + 2L * i, b);
+            double y = Float.intBitsToFloat(b << 16);
+            left[i] = Math.fma(rh, y, left[i]);
+            sumSq[i] = Math.fma(y, y, sumSq[i]);
+        }
+        return true;
+    }
+
+    /** WIDTH BF16 values at {@code byteOffset}, widened exactly: zero-extend to the top of a float, then to double. */
+    private static DoubleVector widenBf16(MemorySegment src, long byteOffset) {
+        ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        IntVector bits = ((IntVector) raw.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+        return (DoubleVector) bits.reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0);
+    }
+
+    /**
+     * Rounds WIDTH doubles once to BF16, bit-identical to {@code FloatConversions.doubleToBf16}; the
+     * result's low 16 bits of each int lane are the BF16 bits.
+     */
+    private static IntVector narrowBf16(DoubleVector d) {
+        // Round to odd: the nearest-even float, stepped toward zero when it rounded away, then
+        // its last bit set whenever the conversion was inexact (see FloatConversions).
+        FloatVector f = (FloatVector) d.convertShape(VectorOperators.D2F, FLOATS, 0);
+        DoubleVector back = (DoubleVector) f.convertShape(VectorOperators.F2D, SPECIES, 0);
+        VectorMask<Integer> inexact = back.compare(VectorOperators.NE, d).cast(INTS);
+        VectorMask<Integer> away = back.abs().compare(VectorOperators.GT, d.abs()).cast(INTS);
+        IntVector fbits = f.reinterpretAsInts();
+        IntVector odd = fbits.lanewise(VectorOperators.SUB, 1, away.and(inexact)).lanewise(VectorOperators.OR, 1, inexact);
+        VectorMask<Integer> special = fbits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000); // Inf, NaN
+        IntVector bits = odd.blend(fbits, special);
+        // Float to BF16, nearest even; a NaN keeps its top payload and is forced quiet.
+        IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+        IntVector rounded = bits.add(0x7FFF).add(lsb).lanewise(VectorOperators.LSHR, 16);
+        VectorMask<Integer> nan = special.and(bits.and(0x007F_FFFF).compare(VectorOperators.NE, 0));
+        return rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x0040), nan);
+    }
+
+    private static void storeBf16(IntVector bf16, MemorySegment dst, long byteOffset) {
+        ((ShortVector) bf16.convertShape(VectorOperators.I2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
     }
 }
