@@ -4,6 +4,7 @@ import dev.ortho.formats.safetensors.FloatConversions;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -34,6 +35,7 @@ final class PanamaVectorOps implements VectorOps {
     // Same lane count at narrower widths: every conversion below is lane-for-lane (part 0).
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 32));
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 32));
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 64));
     private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 16));
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -156,7 +158,8 @@ final class PanamaVectorOps implements VectorOps {
         if (WIDTH < 4) return false;
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
-            storeBf16(narrowBf16(DoubleVector.fromArray(SPECIES, src, i)), dst, byteOffset + 2L * i);
+            DoubleVector d = DoubleVector.fromArray(SPECIES, src, i);
+            if (narrowNormalBf16(d, dst, byteOffset + 2L * i) == null) storeBf16(narrowBf16(d), dst, byteOffset + 2L * i);
         }
         for (; i < n; i++) dst.set(SHORT_LE, byteOffset + 2L * i, FloatConversions.doubleToBf16(src[i]));
         return true;
@@ -189,11 +192,15 @@ final class PanamaVectorOps implements VectorOps {
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
             DoubleVector x = widenBf16(src, srcOffset + 2L * i);
             DoubleVector p = DoubleVector.fromArray(SPECIES, v, i).mul(s);
-            IntVector out = narrowBf16(x.sub(p));
-            storeBf16(out, dst, dstOffset + 2L * i);
-            // The value as stored, widened in registers: what decoding the output would give.
-            DoubleVector y = (DoubleVector) out.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .convertShape(VectorOperators.F2D, SPECIES, 0);
+            DoubleVector d = x.sub(p);
+            DoubleVector y = narrowNormalBf16(d, dst, dstOffset + 2L * i);
+            if (y == null) {
+                IntVector out = narrowBf16(d);
+                storeBf16(out, dst, dstOffset + 2L * i);
+                // The value as stored, widened in registers: what decoding the output would give.
+                y = (DoubleVector) out.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .convertShape(VectorOperators.F2D, SPECIES, 0);
+            }
             rv.fma(y, DoubleVector.fromArray(SPECIES, left, i)).intoArray(left, i);
             y.fma(y, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
         }
@@ -214,6 +221,32 @@ final class PanamaVectorOps implements VectorOps {
         ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset, ByteOrder.LITTLE_ENDIAN);
         IntVector bits = ((IntVector) raw.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
         return (DoubleVector) bits.reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0);
+    }
+
+    private static final long LOW_45 = (1L << 45) - 1;
+    private static final long BIAS_SHIFT = (1023L - 127) << 7;
+
+    /**
+     * The common case of {@link #narrowBf16}, on the double's bits: when every lane lies in BF16's
+     * normal range before and after rounding (no zero, subnormal, overflow, Inf or NaN), rounding
+     * to nearest even at the 8th significant bit is an integer add on the 64-bit pattern, and the
+     * exponent is re-biased. That is exactly what round-to-odd to float followed by nearest-even
+     * to BF16 gives there (the float step keeps more than two extra bits). Writes the BF16 values
+     * and returns them as doubles (the stored values, exactly); returns null, writing nothing, when
+     * a lane is outside that range, for the general path.
+     */
+    private static DoubleVector narrowNormalBf16(DoubleVector d, MemorySegment dst, long byteOffset) {
+        LongVector bits = d.reinterpretAsLongs();
+        LongVector rounded = bits.add(LOW_45 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 45).and(1));
+        LongVector exp = bits.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
+        LongVector roundedExp = rounded.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
+        // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias.
+        VectorMask<Long> normal = exp.compare(VectorOperators.GE, 897).and(roundedExp.compare(VectorOperators.LE, 1150));
+        if (!normal.allTrue()) return null;
+        LongVector top = rounded.lanewise(VectorOperators.LSHR, 45); // sign, 11-bit exponent, 7-bit mantissa
+        LongVector bf16 = top.and(0x3FFFF).sub(BIAS_SHIFT).or(top.lanewise(VectorOperators.LSHR, 18).lanewise(VectorOperators.LSHL, 15));
+        ((ShortVector) bf16.convertShape(VectorOperators.L2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        return rounded.and(~LOW_45).reinterpretAsDoubles();
     }
 
     /**
