@@ -12,7 +12,8 @@
 # itself. Both tools are followed by an fsync of their output files (`sync FILE...`: Ortho fsyncs
 # anyway; the peer does not). The agreement check loads both outputs and reports, for the edited
 # tensors, the largest difference in BF16 units in the last place (the peer computes in float32,
-# Ortho in float64, each rounds once to BF16), and requires every other tensor to be bit-identical.
+# Ortho in float64, each rounds once to BF16; see below for the scale), fails above 1 ulp, and
+# requires every other tensor to be bit-identical.
 # Needs editor-cli/target/ortho.jar (bench/run.sh builds it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -76,35 +77,42 @@ echo "peer vs ortho on $model ($runs runs each, alternating)..." >&2
 cat "$model"/* > /dev/null
 for i in $(seq "$runs"); do peer; ortho; done
 
-# Agreement: edited tensors within BF16 rounding, all others bit-identical.
-agree=$("$ORTHO_PEER_PYTHON" - "$work/peer-out" "$work/ortho-out" <<'PY'
+# Agreement: edited tensors within BF16 rounding, all others bit-identical. Where the edit nearly
+# cancels a weight (output ~1e-8 from inputs ~1e-3) the two results are both rounding noise of
+# different sizes, so the difference is measured in BF16 ulps of the larger of |input|, |peer|,
+# |ortho| for that element: the rounding step of the computation, not of its near-zero result.
+agree=$("$ORTHO_PEER_PYTHON" - "$model" "$work/peer-out" "$work/ortho-out" <<'PY'
 import glob, os, sys
 import torch
 from safetensors import safe_open
-peer, ortho = sys.argv[1], sys.argv[2]
-edited = copied = 0
-worst = 0; worst_name = ""; diff1 = diffn = total = 0; copied_bad = []
+model, peer, ortho = sys.argv[1:4]
+edited = copied = total = same = 0
+worst = 0.0; worst_name = ""; worst_abs = 0.0; copied_bad = []
 for f in sorted(glob.glob(os.path.join(peer, "*.safetensors"))):
-    with safe_open(f, "pt") as a, safe_open(os.path.join(ortho, os.path.basename(f)), "pt") as b:
-        assert set(a.keys()) == set(b.keys()), f"tensor names differ in {f}"
+    name = os.path.basename(f)
+    with safe_open(f, "pt") as a, safe_open(os.path.join(ortho, name), "pt") as b, \
+         safe_open(os.path.join(model, name), "pt") as c:
+        assert set(a.keys()) == set(b.keys()), f"tensor names differ in {name}"
         for k in a.keys():
             x, y = a.get_tensor(k), b.get_tensor(k)
             assert x.dtype == torch.bfloat16 and y.dtype == torch.bfloat16 and x.shape == y.shape, k
-            if k.endswith("o_proj.weight") or k.endswith("down_proj.weight"):
-                edited += 1
-                # Distance in BF16 ulps: map the bit patterns onto a monotonic integer line.
-                xi = x.view(torch.int16).to(torch.int32); yi = y.view(torch.int16).to(torch.int32)
-                xi = torch.where(xi < 0, -32768 - xi, xi); yi = torch.where(yi < 0, -32768 - yi, yi)
-                d = (xi - yi).abs()
-                m = int(d.max())
-                if m > worst: worst, worst_name = m, k
-                diff1 += int((d == 1).sum()); diffn += int((d > 1).sum()); total += d.numel()
-            else:
+            if not (k.endswith("o_proj.weight") or k.endswith("down_proj.weight")):
                 copied += 1
                 if not torch.equal(x.view(torch.int16), y.view(torch.int16)): copied_bad.append(k)
-ok = worst <= 1 and not copied_bad
-print(f"{'OK' if ok else 'FAIL'} edited={edited} copied={copied} elements={total} max_ulps={worst} "
-      f"at={worst_name} one_ulp={diff1} more={diffn} copied_mismatch={len(copied_bad)}")
+                continue
+            edited += 1
+            w = c.get_tensor(k).double(); x = x.double(); y = y.double()
+            d = (x - y).abs()
+            m = torch.maximum(w.abs(), torch.maximum(x.abs(), y.abs()))
+            _, e = torch.frexp(m)
+            ulp = torch.ldexp(torch.ones_like(m), e - 8)  # BF16 keeps 8 significant bits
+            r = torch.where(d == 0, torch.zeros_like(d), d / ulp)
+            if float(r.max()) > worst: worst, worst_name = float(r.max()), k
+            worst_abs = max(worst_abs, float(d.max()))
+            total += d.numel(); same += int((d == 0).sum())
+ok = worst <= 1.0 and not copied_bad
+print(f"{'OK' if ok else 'FAIL'} edited={edited} copied={copied} elements={total} max_ulps={worst:.2f} "
+      f"at={worst_name} max_abs={worst_abs:.3g} identical={same} copied_mismatch={len(copied_bad)}")
 sys.exit(0 if ok else 1)
 PY
 ) || { echo "peer and ortho disagree: $agree" >&2; exit 1; }
@@ -117,7 +125,7 @@ cpu() { awk -v l="$1" '$1 == l { print $4 + $5 }' "$log" | median; }
 rss() { col "$1" 3 | sort -n | tail -1 | awk '{ printf "%.0f MiB", $1 / 1024 }'; }
 ratio=$(paste <(col peer 2) <(col ortho 2) | awk '{ print $1 / $2 }' | median)
 ratio_mm=$(paste <(col peer 2) <(col ortho 2) | awk '{ print $1 / $2 }' | minmax)
-read -r edited copied elements ulps at one more <<< "$(echo "$agree" | tr '=' ' ' | awk '{ print $3, $5, $7, $9, $11, $13, $15 }')"
+read -r edited copied elements ulps at maxabs same <<< "$(echo "$agree" | tr '=' ' ' | awk '{ print $3, $5, $7, $9, $11, $13, $15 }')"
 
 table=$(cat <<MD
 | | median wall s | min–max | CPU s (median) | peak RSS |
@@ -126,8 +134,9 @@ table=$(cat <<MD
 | \`ortho ablate --components attn,mlp && sync\` (float64) | $(col ortho 2 | median) | $(col ortho 2 | minmax) | $(cpu ortho) | $(rss ortho) |
 | speed-up peer / ortho (pairwise median) | **$ratio** | $ratio_mm | | |
 
-Agreement ($edited edited tensors, $elements elements): largest difference **$ulps BF16 ulp** (at \`$at\`);
-$one elements differ by 1 ulp, $more by more; the $copied other tensors are bit-identical.
+Agreement ($edited edited tensors, $elements elements): largest difference **$ulps BF16 ulp** of the element's
+scale (the larger of |input|, |peer|, |ortho|; at \`$at\`), largest absolute difference $maxabs; $same elements
+are bit-identical; the $copied other tensors are bit-identical.
 MD
 )
 echo "$table"
