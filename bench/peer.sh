@@ -101,7 +101,8 @@ for f in sorted(glob.glob(os.path.join(peer, "*.safetensors"))):
                 if not torch.equal(x.view(torch.int16), y.view(torch.int16)): copied_bad.append(k)
                 continue
             edited += 1
-            w = c.get_tensor(k).double(); x = x.double(); y = y.double()
+            # float32 holds every BF16 value exactly
+            w = c.get_tensor(k).float(); x = x.float(); y = y.float()
             d = (x - y).abs()
             m = torch.maximum(w.abs(), torch.maximum(x.abs(), y.abs()))
             _, e = torch.frexp(m)

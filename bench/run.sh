@@ -2,7 +2,7 @@
 # Reproduces the performance figures of docs/benchmarks.md (P1 to P4, the peer) on this machine and
 # rewrites that file. Public tools only: bash, GNU time (/usr/bin/time -v), cp, sync, awk, JMH.
 #
-#   bench/run.sh [--runs N] [--data DIR] [--skip-jmh] [--quick]
+#   bench/run.sh [--runs N] [--peer-runs N] [--data DIR] [--skip-jmh] [--quick]
 #
 # It generates a 3.5 GiB BF16 Llama-shaped checkpoint (hidden 4096, intermediate 11008, vocab 32000,
 # untied, 8 layers, 2 GiB shards: 2 shards) and one twice as deep, under DIR (default ./bench-data,
@@ -23,10 +23,11 @@ cd "$root"
 ortho_find_jdk25
 JAVA="$JAVA_HOME/bin/java"
 
-runs=5; data="$root/bench-data"; jmh=1; quick=0
+runs=5; peer_runs=""; data="$root/bench-data"; jmh=1; quick=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
+    --peer-runs) peer_runs="$2"; shift 2 ;;
     --data) data="$2"; shift 2 ;;
     --skip-jmh) jmh=0; shift ;;
     --quick) quick=1; runs=3; shift ;;
@@ -81,7 +82,7 @@ for i in $(seq "$runs"); do
   ablate nohash "$small" "--hash none"
 done
 echo "scale-out: 2 parts + assemble..." >&2
-for i in $(seq "$(( quick ? 1 : 3 ))"); do parts parts "$small"; done
+for i in $(seq "$(( quick ? 1 : 2 ))"); do parts parts "$small"; done
 echo "P2 on $large..." >&2
 warm "$large"
 copy cpL "$large"
@@ -89,7 +90,7 @@ ablate orthoL "$large" ""
 cold="not measured: /proc/sys/vm/drop_caches is not writable here"
 if ( echo 3 > /proc/sys/vm/drop_caches ) 2>/dev/null; then
   echo "cold cache..." >&2
-  for i in $(seq "$(( quick ? 1 : 3 ))"); do
+  for i in $(seq "$(( quick ? 1 : 2 ))"); do
     sync; echo 3 > /proc/sys/vm/drop_caches; copy cpcold "$small"
     sync; echo 3 > /proc/sys/vm/drop_caches; ablate orthocold "$small" ""
   done
@@ -99,7 +100,7 @@ rm -rf "$data/o-out" "$data/cp-out" "$data/parts" "$data/p-out"
 
 peer_md="(not run: set ORTHO_PEER_REPO to a checkout of github.com/jim-plus/llm-abliteration and ORTHO_PEER_PYTHON to a Python with torch, transformers, safetensors, pyyaml and tqdm)"
 if [ -n "${ORTHO_PEER_REPO:-}" ] && [ -n "${ORTHO_PEER_PYTHON:-}" ]; then
-  bench/peer.sh --runs "$runs" --model "$small" --direction "$data/dir4096.json" --data "$data" --md "$data/peer.md" >&2
+  bench/peer.sh --runs "${peer_runs:-$runs}" --model "$small" --direction "$data/dir4096.json" --data "$data" --md "$data/peer.md" >&2
   peer_md=$(cat "$data/peer.md")
 fi
 
