@@ -30,6 +30,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 
 /**
@@ -147,88 +149,109 @@ public final class CheckpointEditor {
         return req.out().resolve(req.shardGroup().orElseThrow().partName());
     }
 
-    /** Whether the plan visits the shard's input tensors in the order of their bytes in the file. */
-    private static boolean inDataOrder(SafetensorsFile in, List<PlannedTensor> plan) {
-        List<String> byOffset = in.tensors().stream()
-                .sorted(java.util.Comparator.comparingLong(dev.ortho.formats.safetensors.TensorInfo::begin))
-                .map(dev.ortho.formats.safetensors.TensorInfo::name).toList();
-        List<String> visited = plan.stream().filter(t -> t.action() != PlannedTensor.Action.UNTIED_HEAD)
-                .map(t -> t.source().name()).toList();
-        return byOffset.equals(visited);
-    }
-
     private record ShardOutput(List<FileDigest> inputs, List<FileDigest> outputs, List<EditedTensor> edits,
                                Map<String, String> weightMap) {}
 
-    /** Streams every planned shard through the kernel (or copies it) into the writer. */
+    /**
+     * Streams every planned shard through the kernel (or copies it) into the writer. Bytes that are
+     * not edited are copied by the operating system; each input file is hashed from its mapping on
+     * a thread of its own (different files on different cores), and a shard whose output is provably
+     * its input byte for byte takes the input's digest instead of being hashed again. Block-FP8 writers
+     * and their scales are computed by {@link Fp8Writing} (which may need the weight and the scale from
+     * different shards).
+     */
     private static ShardOutput writeShards(LoadedModel model, EditPlan plan, Map<String, List<PlannedTensor>> shards, CheckpointWriter writer,
                                            ProjectionKernel kernel, EditOptions options, ProgressListener progress) throws IOException {
-        List<FileDigest> inputs = new ArrayList<>();
         List<EditedTensor> edits = new ArrayList<>();
-        List<FileDigest> outputs = new ArrayList<>();
         Map<String, String> weightMap = new LinkedHashMap<>();
+        List<CompletableFuture<String>> inputShas = new ArrayList<>();
+        List<CompletableFuture<String>> outputShas = new ArrayList<>();
+        List<Long> outputSizes = new ArrayList<>();
+        ExecutorService hashers = options.hash() ? FileHashers.open(shards.size()) : null;
         try (Fp8Writing fp8 = new Fp8Writing(model, VectorOpsProvider.get(), plan, options.threads())) {
-        for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
-            String fileName = e.getKey();
-            SafetensorsFile in = model.shard(fileName);
-            // The input is hashed as it streams past, in file order; that needs the plan's order to be
-            // the file's data order (always so for HF files); otherwise it is hashed in a pass of its own.
-            boolean streamHash = options.hash() && inDataOrder(in, e.getValue());
-            long dataStart = in.header().dataStart();
-            List<TensorLayout> layout = e.getValue().stream()
-                    .map(t -> new TensorLayout(t.outputName(), t.outputDtype(), t.source().shape())).toList();
-            String inputSha;
-            try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout, options.hash());
-                 ShardPipeline pipe = new ShardPipeline(out, streamHash)) {
-                if (streamHash) pipe.copy(in, 0, dataStart, false, true);
-                for (PlannedTensor t : e.getValue()) {
-                    weightMap.put(t.outputName(), fileName);
-                    long position = dataStart + t.source().begin(), length = t.source().byteLength();
-                    progress.tensorStarted(t.outputName(), length);
-                    switch (t.action()) {
-                        case COPY -> pipe.copy(in, position, length, true, streamHash);
-                        case UNTIED_HEAD -> pipe.copy(in, position, length, true, false);
-                        case FP8_SCALE -> {
-                            if (streamHash) pipe.copy(in, position, length, false, true);
-                            pipe.emit(fp8.scale(t));
+            if (hashers != null) {
+                for (String fileName : shards.keySet()) {
+                    SafetensorsFile in = model.shard(fileName);
+                    inputShas.add(CompletableFuture.supplyAsync(() -> Sha256Hex.hash(in.channel(), in.path()), hashers));
+                }
+            }
+            int shardIndex = 0;
+            for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
+                String fileName = e.getKey();
+                SafetensorsFile in = model.shard(fileName);
+                long dataStart = in.header().dataStart();
+                List<TensorLayout> layout = e.getValue().stream()
+                        .map(t -> new TensorLayout(t.outputName(), t.outputDtype(), t.source().shape())).toList();
+                try (SafetensorsWriter out = writer.newShard(fileName, in.header().metadata(), layout, false)) {
+                    if (UnchangedShard.is(in, out, e.getValue())) {
+                        // The output is the input byte for byte: one copy, and the input's digest is its digest.
+                        out.transfer(in.channel(), dataStart, in.size() - dataStart);
+                        for (PlannedTensor t : e.getValue()) {
+                            weightMap.put(t.outputName(), fileName);
+                            progress.tensorStarted(t.outputName(), t.source().byteLength());
+                            progress.advanced(t.source().byteLength());
+                            progress.tensorDone(t.outputName());
                         }
-                        case EDIT -> {
-                            if (t.fp8() != null) {
-                                if (streamHash) pipe.copy(in, position, length, false, true);
-                                pipe.emit(fp8.weight(t));
-                                fp8.weightWritten(t);
-                                progress.advanced(length);
-                                edits.add(fp8.editedTensor(t, fileName));
-                                break;
+                        outputShas.add(hashers == null ? null : inputShas.get(shardIndex));
+                    } else {
+                        try (ShardPipeline pipe = new ShardPipeline(in, out, options.hash())) {
+                            for (PlannedTensor t : e.getValue()) {
+                                weightMap.put(t.outputName(), fileName);
+                                long position = dataStart + t.source().begin(), length = t.source().byteLength();
+                                progress.tensorStarted(t.outputName(), length);
+                                switch (t.action()) {
+                                    case COPY, UNTIED_HEAD -> pipe.copy(position, length);
+                                    case FP8_SCALE -> pipe.emit(fp8.scale(t));
+                                    case EDIT -> {
+                                        if (t.fp8() != null) {
+                                            pipe.emit(fp8.weight(t));
+                                            fp8.weightWritten(t);
+                                            progress.advanced(length);
+                                            edits.add(fp8.editedTensor(t, fileName));
+                                            break;
+                                        }
+                                        // Mapped for this tensor only: unmapping afterwards keeps resident memory bounded.
+                                        try (Arena tensorArena = Arena.ofShared()) {
+                                            MemorySegment src = in.mapTensor(t.source(), tensorArena);
+                                            ProjectionStats stats = project(kernel, src, t, chunk -> {
+                                                pipe.emit(chunk);
+                                                progress.advanced(chunk.byteSize());
+                                            });
+                                            edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
+                                                    t.source().dtype().name(), t.source().shape(), t.layout().name(),
+                                                    stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover(),
+                                                    t.alpha(), t.basisLayer()));
+                                        }
+                                    }
+                                }
+                                if (!t.edited()) progress.advanced(length);
+                                progress.tensorDone(t.outputName());
                             }
-                            if (streamHash) pipe.copy(in, position, length, false, true);
-                            // Mapped for this tensor only: unmapping afterwards keeps resident memory bounded.
-                            try (Arena tensorArena = Arena.ofShared()) {
-                                MemorySegment src = in.mapTensor(t.source(), tensorArena);
-                                ProjectionStats stats = project(kernel, src, t, chunk -> {
-                                    pipe.emit(chunk);
-                                    progress.advanced(chunk.byteSize());
-                                });
-                                edits.add(new EditedTensor(t.outputName(), fileName, t.role().role().name(), t.role().layer(),
-                                        t.source().dtype().name(), t.source().shape(), t.layout().name(),
-                                        stats.frobeniusBefore(), stats.frobeniusAfter(), stats.maxLeftover(),
-                                        t.alpha(), t.basisLayer()));
-                            }
+                            String sha = pipe.finish();
+                            outputShas.add(sha == null ? null : CompletableFuture.completedFuture(sha));
                         }
                     }
-                    if (!t.edited()) progress.advanced(length);
-                    progress.tensorDone(t.outputName());
+                    // CheckpointWriter.commit fsyncs every file before publishing: no wait here, so this
+                    // shard's writeback overlaps the next shard's work.
+                    out.finish(false);
                 }
-                inputSha = pipe.finish();
-                out.finish();
-                Path written = writer.stagingDirectory().resolve(fileName);
-                outputs.add(new FileDigest(fileName, Files.size(written), options.hash() ? Sha256Hex.of(out.sha256()) : null));
+                outputSizes.add(Files.size(writer.stagingDirectory().resolve(fileName)));
+                shardIndex++;
             }
-            if (options.hash() && !streamHash) inputSha = Sha256Hex.hash(in.segment());
-            inputs.add(new FileDigest(in.path().toString(), in.size(), inputSha));
+            List<FileDigest> inputs = new ArrayList<>();
+            List<FileDigest> outputs = new ArrayList<>();
+            int i = 0;
+            for (String fileName : shards.keySet()) {
+                SafetensorsFile in = model.shard(fileName);
+                inputs.add(new FileDigest(in.path().toString(), in.size(), hashers == null ? null : FileHashers.join(inputShas.get(i))));
+                CompletableFuture<String> out = outputShas.get(i);
+                outputs.add(new FileDigest(fileName, outputSizes.get(i), out == null ? null : FileHashers.join(out)));
+                i++;
+            }
+            return new ShardOutput(inputs, outputs, edits, weightMap);
+        } finally {
+            if (hashers != null) hashers.shutdownNow();
         }
-        }
-        return new ShardOutput(inputs, outputs, edits, weightMap);
     }
 
     private static void copyAuxiliary(LoadedModel model, CheckpointWriter writer, EditPlan plan,

@@ -26,6 +26,34 @@ public sealed interface ElementCodec {
     /** The value src[i] will have once stored: the double of the rounded element. */
     double rounded(double value);
 
+    /**
+     * One row segment of the COLUMNS layout's first pass: x = the {@code n} elements at element
+     * {@code first} of src; v[i] ← fma(rh, x[i], v[i]), sumSq[i] ← fma(x[i], x[i], sumSq[i]).
+     * {@code x} is scratch of at least n.
+     */
+    default void columnSums(MemorySegment src, long first, double rh, double[] v, double[] sumSq, double[] x, int n,
+                            dev.ortho.core.edit.vectorization.VectorOps ops) {
+        decode(src, first, x, n);
+        ops.accumulateScaled(v, rh, x, n);
+        ops.accumulateProducts(sumSq, x, x, n);
+    }
+
+    /**
+     * One row segment of the COLUMNS layout's second pass: x = the elements at {@code first} of src,
+     * x − s·v rounded once and written at element {@code dstFirst} of dst; then, with y the values as
+     * stored, left[i] ← fma(rh, y[i], left[i]) and sumSq[i] ← fma(y[i], y[i], sumSq[i]).
+     */
+    default void columnUpdate(MemorySegment src, long first, double s, double rh, double[] v, MemorySegment dst,
+                              long dstFirst, double[] left, double[] sumSq, double[] x, int n,
+                              dev.ortho.core.edit.vectorization.VectorOps ops) {
+        decode(src, first, x, n);
+        ops.subtractScaled(x, s, v, n);
+        encode(x, n, dst, dstFirst);
+        decode(dst, dstFirst, x, n);
+        ops.accumulateScaled(left, rh, x, n);
+        ops.accumulateProducts(sumSq, x, x, n);
+    }
+
     public static ElementCodec of(DType dtype) {
         return of(dtype, null);
     }
@@ -87,6 +115,23 @@ public sealed interface ElementCodec {
         }
 
         public double rounded(double value) { return FloatConversions.bf16ToFloat(FloatConversions.doubleToBf16(value)); }
+
+        // Fused where the vector ops have it: widening, arithmetic, rounding and the statistics of
+        // the rounded value in registers, one read of the input row and one write of the output.
+        @Override
+        public void columnSums(MemorySegment src, long first, double rh, double[] v, double[] sumSq, double[] x, int n,
+                               dev.ortho.core.edit.vectorization.VectorOps ops) {
+            if (ops.columnSumsBf16(src, first * 2, rh, v, sumSq, n)) return;
+            ElementCodec.super.columnSums(src, first, rh, v, sumSq, x, n, ops);
+        }
+
+        @Override
+        public void columnUpdate(MemorySegment src, long first, double s, double rh, double[] v, MemorySegment dst,
+                                 long dstFirst, double[] left, double[] sumSq, double[] x, int n,
+                                 dev.ortho.core.edit.vectorization.VectorOps ops) {
+            if (ops.columnUpdateBf16(src, first * 2, s, rh, v, dst, dstFirst * 2, left, sumSq, n)) return;
+            ElementCodec.super.columnUpdate(src, first, s, rh, v, dst, dstFirst, left, sumSq, x, n, ops);
+        }
     }
 
     record F16() implements ElementCodec {

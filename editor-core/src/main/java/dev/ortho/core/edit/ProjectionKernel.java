@@ -176,9 +176,8 @@ public final class ProjectionKernel implements AutoCloseable {
             // Pass 1: v = rᵀW and Σ W² per column, each column summed top to bottom.
             forEachRange(ranges, range -> {
                 for (int h = 0; h < hidden; h++) {
-                    codec.decode(in, base + (long) h * cols + range.from, range.x, range.width);
-                    ops.accumulateScaled(range.v, r[h], range.x, range.width);
-                    ops.accumulateProducts(range.sumBefore, range.x, range.x, range.width);
+                    codec.columnSums(in, base + (long) h * cols + range.from, r[h], range.v, range.sumBefore,
+                            range.x, range.width, ops);
                 }
             });
             // Pass 2: W' = W − α r vᵀ, streamed row chunk by row chunk; rᵀW' and Σ W'² per column.
@@ -188,13 +187,8 @@ public final class ProjectionKernel implements AutoCloseable {
                 forEachRange(ranges, range -> {
                     for (int i = 0; i < count; i++) {
                         int h = chunkFirst + i;
-                        codec.decode(in, base + (long) h * cols + range.from, range.x, range.width);
-                        ops.subtractScaled(range.x, alpha * r[h], range.v, range.width);
-                        long at = (long) i * cols + range.from;
-                        codec.encode(range.x, range.width, buffer, at);
-                        codec.decode(buffer, at, range.x, range.width);
-                        ops.accumulateScaled(range.left, r[h], range.x, range.width);
-                        ops.accumulateProducts(range.sumAfter, range.x, range.x, range.width);
+                        codec.columnUpdate(in, base + (long) h * cols + range.from, alpha * r[h], r[h], range.v,
+                                buffer, (long) i * cols + range.from, range.left, range.sumAfter, range.x, range.width, ops);
                     }
                 });
                 sink.write(buffer.asSlice(0, count * rowBytes));

@@ -1,5 +1,6 @@
 package dev.ortho.core.edit;
 
+import dev.ortho.formats.FileDigests;
 import dev.ortho.formats.OrthoException;
 import dev.ortho.formats.safetensors.SafetensorsFile;
 import dev.ortho.formats.safetensors.SafetensorsWriter;
@@ -13,12 +14,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Moves one shard's bytes through a bounded pipeline: the calling thread reads input chunks (or
- * receives the kernel's output chunks) into a fixed pool of off-heap buffers; a writer thread
- * hashes and appends them to the output; a hasher thread hashes the input in file order. Reading,
- * editing, hashing and writing overlap, and memory is the pool, whatever the shard's size.
+ * Moves one shard's data into its output in file order. Untouched byte ranges are copied by the
+ * operating system ({@link SafetensorsWriter#transfer}: they never enter this process); bytes the
+ * kernel produces go through a fixed pool of off-heap buffers. A writer thread performs both in
+ * order while the calling thread computes the next edited tensor, and an optional hasher thread
+ * computes the output's SHA-256 from the same sequence: the written header, copied ranges read
+ * from a mapping of the input (the same bytes the copy wrote), and the kernel's buffers. Memory is
+ * the pool and one mapping window, whatever the shard's size.
  *
- * <p>Chunks go to the writer and the hasher through FIFO queues, so each sees its bytes in order; a
+ * <p>Work goes to the writer and the hasher through FIFO queues, so each sees its bytes in order; a
  * buffer returns to the pool once every stage that needed it is done with it.
  */
 final class ShardPipeline implements AutoCloseable {
@@ -26,41 +30,60 @@ final class ShardPipeline implements AutoCloseable {
     static final int BUFFERS = 8;
     static final long BUFFER_BYTES = 8L << 20;
 
-    private record Chunk(MemorySegment buffer, long length, boolean write, boolean hashInput, AtomicInteger pending) {}
+    /** One step of the output, in file order. */
+    private sealed interface Step permits Chunk, Transfer, End {}
 
-    private static final Chunk END = new Chunk(MemorySegment.NULL, 0, false, false, new AtomicInteger());
+    /** Bytes in a pool buffer; {@code pending} counts the stages still to use it. */
+    private record Chunk(MemorySegment buffer, long length, AtomicInteger pending) implements Step {}
+
+    /** A range of the input file copied unchanged. */
+    private record Transfer(long position, long length) implements Step {}
+
+    private record End() implements Step {}
+
+    private static final End END = new End();
 
     private final Arena arena = Arena.ofShared();
     private final BlockingQueue<MemorySegment> free = new ArrayBlockingQueue<>(BUFFERS);
-    private final BlockingQueue<Chunk> toWriter = new ArrayBlockingQueue<>(BUFFERS + 1);
-    private final BlockingQueue<Chunk> toHasher = new ArrayBlockingQueue<>(BUFFERS + 1);
+    private final BlockingQueue<Step> toWriter = new ArrayBlockingQueue<>(BUFFERS + 64);
+    private final BlockingQueue<Step> toHasher;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private final MessageDigest inputDigest = Sha256Hex.newDigest();
+    private final SafetensorsFile in;
     private final SafetensorsWriter out;
+    private final MessageDigest outputDigest;
     private final Thread writer;
     private final Thread hasher;
     private boolean finished;
 
-    private final boolean hashing;
-
-    /** @param hashInput compute the input's SHA-256 ({@link #finish()} returns null otherwise) */
-    ShardPipeline(SafetensorsWriter out, boolean hashInput) {
+    /**
+     * @param in         the shard being edited (copied ranges come from it)
+     * @param out        the output, header already written; it should not hash (this pipeline does)
+     * @param hashOutput compute the output file's SHA-256 ({@link #finish()} returns null otherwise)
+     */
+    ShardPipeline(SafetensorsFile in, SafetensorsWriter out, boolean hashOutput) {
+        this.in = in;
         this.out = out;
-        this.hashing = hashInput;
         for (int i = 0; i < BUFFERS; i++) free.add(arena.allocate(BUFFER_BYTES, 4096));
         writer = Thread.ofPlatform().name("ortho-writer").daemon().start(() -> drain(toWriter, true));
-        hasher = Thread.ofPlatform().name("ortho-input-sha256").daemon().start(() -> drain(toHasher, false));
+        if (hashOutput) {
+            outputDigest = FileDigests.newSha256();
+            outputDigest.update(out.writtenHeader());
+            toHasher = new ArrayBlockingQueue<>(BUFFERS + 64);
+            hasher = Thread.ofPlatform().name("ortho-output-sha256").daemon().start(() -> drain(toHasher, false));
+        } else {
+            outputDigest = null;
+            toHasher = null;
+            hasher = null;
+        }
     }
 
-    /** Reads [position, position + length) of the input file and sends it to the writer and/or the input hash. */
-    void copy(SafetensorsFile in, long position, long length, boolean write, boolean hashInput) {
-        for (long done = 0; done < length; ) {
-            long n = Math.min(BUFFER_BYTES, length - done);
-            MemorySegment buf = take();
-            in.read(position + done, buf, n);
-            submit(buf, n, write, hashInput);
-            done += n;
-        }
+    /** Copies [position, position + length) of the input file to the output unchanged. */
+    void copy(long position, long length) {
+        rethrow();
+        if (length == 0) return;
+        Transfer t = new Transfer(position, length);
+        put(toWriter, t);
+        if (toHasher != null) put(toHasher, t);
     }
 
     /** Sends bytes produced by the kernel (valid only during the call) to the writer. */
@@ -69,52 +92,57 @@ final class ShardPipeline implements AutoCloseable {
             long n = Math.min(BUFFER_BYTES, bytes.byteSize() - done);
             MemorySegment buf = take();
             MemorySegment.copy(bytes, done, buf, 0, n);
-            submit(buf, n, true, false);
+            Chunk c = new Chunk(buf, n, new AtomicInteger(toHasher != null ? 2 : 1));
+            put(toWriter, c);
+            if (toHasher != null) put(toHasher, c);
             done += n;
         }
     }
 
-    /** Waits for the writer and hasher to finish; returns the input's SHA-256 (hex). */
+    /** Waits for the writer and hasher to finish; returns the output's SHA-256 (hex), or null when not hashing. */
     String finish() {
         finished = true;
         put(toWriter, END);
-        put(toHasher, END);
+        if (toHasher != null) put(toHasher, END);
         join(writer);
-        join(hasher);
+        if (hasher != null) join(hasher);
         rethrow();
-        return hashing ? Sha256Hex.of(inputDigest.digest()) : null;
+        return outputDigest == null ? null : Sha256Hex.of(outputDigest.digest());
     }
 
-    private void submit(MemorySegment buf, long n, boolean write, boolean hashInput) {
-        hashInput &= hashing;
-        int stages = (write ? 1 : 0) + (hashInput ? 1 : 0);
-        if (stages == 0) {
-            free.add(buf);
-            return;
-        }
-        Chunk c = new Chunk(buf, n, write, hashInput, new AtomicInteger(stages));
-        if (write) put(toWriter, c);
-        if (hashInput) put(toHasher, c);
-    }
-
-    private void drain(BlockingQueue<Chunk> queue, boolean isWriter) {
+    private void drain(BlockingQueue<Step> queue, boolean isWriter) {
         try {
             while (true) {
-                Chunk c = queue.take();
-                if (c == END) return;
+                Step s = queue.take();
+                if (s == END) return;
                 if (failure.get() == null) {
                     try {
-                        MemorySegment bytes = c.buffer().asSlice(0, c.length());
-                        if (isWriter) out.write(bytes);
-                        else inputDigest.update(bytes.asByteBuffer());
+                        if (isWriter) write(s);
+                        else hash(s);
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
                     }
                 }
-                if (c.pending().decrementAndGet() == 0) free.add(c.buffer());
+                if (s instanceof Chunk c && c.pending().decrementAndGet() == 0) free.add(c.buffer());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void write(Step s) {
+        switch (s) {
+            case Chunk c -> out.write(c.buffer().asSlice(0, c.length()));
+            case Transfer t -> out.transfer(in.channel(), t.position(), t.length());
+            case End e -> { }
+        }
+    }
+
+    private void hash(Step s) {
+        switch (s) {
+            case Chunk c -> FileDigests.update(outputDigest, c.buffer().asSlice(0, c.length()));
+            case Transfer t -> FileDigests.update(outputDigest, in.channel(), in.path(), t.position(), t.length());
+            case End e -> { }
         }
     }
 
@@ -161,16 +189,18 @@ final class ShardPipeline implements AutoCloseable {
             // Failure path: stop the stages (they skip work once a failure is recorded) and wait.
             failure.compareAndSet(null, new IllegalStateException("pipeline abandoned"));
             toWriter.clear();
-            toHasher.clear();
             toWriter.offer(END);
-            toHasher.offer(END);
+            if (toHasher != null) {
+                toHasher.clear();
+                toHasher.offer(END);
+            }
             try {
                 writer.join(10_000);
-                hasher.join(10_000);
+                if (hasher != null) hasher.join(10_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        if (!writer.isAlive() && !hasher.isAlive()) arena.close();
+        if (!writer.isAlive() && (hasher == null || !hasher.isAlive())) arena.close();
     }
 }

@@ -61,4 +61,79 @@ class Bf16CodecTest {
             assertEquals(-1, mismatch, () -> "first difference at element " + (mismatch / 2 - 1) + " = " + v[(int) (mismatch / 2 - 1)]);
         }
     }
+
+    /**
+     * Inputs grouped so that whole vectors fall in one class: the vectorized encoder has a fast path
+     * for vectors whose every lane is in BF16's normal range, and the edges of that range (ties, the
+     * smallest normal, rounding up into the next binade or past the largest finite value) must give
+     * the reference's bits too.
+     */
+    @Test
+    void encodesWholeVectorsOfEachClassLikeTheScalarReference() {
+        SplittableRandom rnd = new SplittableRandom(12);
+        int n = 64 * 20_000 + 5;
+        double[] v = new double[n];
+        double minNormal = Float.MIN_NORMAL;
+        for (int i = 0; i < n; i++) {
+            v[i] = switch ((i / 64) % 8) {
+                case 0 -> rnd.nextGaussian() * 0.02;
+                case 1 -> { // ties and near-ties
+                    float lo = FloatConversions.bf16ToFloat((short) (0x0080 + rnd.nextInt(0x7E00)));
+                    double half = Math.ulp(lo) * 65536.0 / 2;
+                    yield (rnd.nextBoolean() ? 1 : -1) * (lo + half + (rnd.nextInt(3) - 1) * Math.ulp((double) lo));
+                }
+                case 2 -> minNormal * (1 + rnd.nextDouble() * 1e-2) * (rnd.nextBoolean() ? 1 : -1); // just above the smallest normal
+                case 3 -> minNormal * (1 - rnd.nextDouble() * 1e-2);                              // just below: subnormal results
+                case 4 -> Float.MAX_VALUE * (1 + (rnd.nextDouble() - 0.5) * 1e-2);                // around overflow
+                case 5 -> { // just below a power of two: rounds up into the next binade
+                    double p = Math.scalb(1.0, rnd.nextInt(-120, 120));
+                    yield p - Math.ulp(p) * rnd.nextInt(1, 1 << 20);
+                }
+                case 6 -> rnd.nextBoolean() ? 0.0 : -0.0;
+                default -> Double.longBitsToDouble(rnd.nextLong());
+            };
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(2L * n + 2), b = arena.allocate(2L * n + 2);
+            vector.encode(v, n, a, 1);
+            scalar.encode(v, n, b, 1);
+            long mismatch = a.mismatch(b);
+            assertEquals(-1, mismatch, () -> "first difference at element " + (mismatch / 2 - 1) + " = " + v[(int) (mismatch / 2 - 1)]);
+        }
+    }
+
+    /**
+     * The fused COLUMNS row update (widen, subtract, round, statistics of the rounded values) gives
+     * the bytes and sums of the separate steps with the scalar reference.
+     */
+    @Test
+    void fusedColumnStepsMatchTheSeparateSteps() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        int n = 11008 + 3;
+        VectorOps reference = VectorOpsProvider.scalar();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(2L * n), outA = arena.allocate(2L * n), outB = arena.allocate(2L * n);
+            for (int i = 0; i < n; i++) {
+                double w = (i % 97 == 0) ? 0.0 : rnd.nextGaussian() * 0.02;
+                src.set(ElementCodec.SHORT_LE, 2L * i, FloatConversions.doubleToBf16(w));
+            }
+            double[] vA = new double[n], vB = new double[n], sA = new double[n], sB = new double[n], x = new double[n];
+            for (int row = 0; row < 3; row++) {
+                double rh = rnd.nextGaussian() * 0.1;
+                vector.columnSums(src, 0, rh, vA, sA, x, n, ops);
+                scalar.columnSums(src, 0, rh, vB, sB, x, n, reference);
+            }
+            assertArrayEquals(vB, vA);
+            assertArrayEquals(sB, sA);
+            double[] leftA = new double[n], leftB = new double[n], afterA = new double[n], afterB = new double[n];
+            for (int row = 0; row < 3; row++) {
+                double rh = rnd.nextGaussian() * 0.1;
+                vector.columnUpdate(src, 0, 0.7 * rh, rh, vA, outA, 0, leftA, afterA, x, n, ops);
+                scalar.columnUpdate(src, 0, 0.7 * rh, rh, vB, outB, 0, leftB, afterB, x, n, reference);
+                assertEquals(-1, outA.mismatch(outB), "row " + row);
+            }
+            assertArrayEquals(leftB, leftA);
+            assertArrayEquals(afterB, afterA);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package dev.ortho.formats.safetensors;
 
+import dev.ortho.formats.FileDigests;
 import dev.ortho.formats.OrthoIoException;
 
 import java.io.IOException;
@@ -29,6 +30,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final List<TensorLayout> tensors;
     private final long dataLength;
     private final WritebackHint writeback;
+    private byte[] header;
     private long fileOffset;
     private long kickedUpTo;
     private long written;
@@ -69,6 +71,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             throw new OrthoIoException(file, "cannot create", e);
         }
         SafetensorsWriter w = new SafetensorsWriter(file, ch, tensors, data, hash);
+        w.header = header;
         w.writeRaw(ByteBuffer.wrap(header));
         return w;
     }
@@ -79,6 +82,9 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     public Path path() { return path; }
+
+    /** The bytes written before the data (length prefix, header JSON, padding). */
+    public byte[] writtenHeader() { return header.clone(); }
 
     public List<TensorLayout> tensors() { return tensors; }
 
@@ -100,6 +106,33 @@ public final class SafetensorsWriter implements AutoCloseable {
         written += n;
     }
 
+    /**
+     * Appends {@code length} bytes of {@code source} starting at {@code position}, copied by the
+     * operating system ({@code FileChannel.transferTo}: {@code copy_file_range} on Linux, a reflink
+     * where the file system shares extents): the bytes never pass through this process. When this
+     * writer hashes, it hashes the source range from a read-only mapping, window by window, so that
+     * no copy is made for the hash either and resident memory stays bounded.
+     */
+    public void transfer(FileChannel source, long position, long length) {
+        requireRoom(length);
+        if (sha != null) FileDigests.update(sha, source, path, position, length);
+        try {
+            for (long done = 0; done < length; ) {
+                long n = source.transferTo(position + done, length - done, channel);
+                if (n <= 0) {
+                    // transferTo returns 0 at end of file: the source is shorter than its header says
+                    throw new OrthoIoException(path, "the source ended " + (length - done) + " bytes early while copying", null);
+                }
+                done += n;
+                fileOffset += n;
+                kickWriteback();
+            }
+        } catch (IOException e) {
+            throw new OrthoIoException(path, "copy failed", e);
+        }
+        written += length;
+    }
+
     private void requireRoom(long size) {
         if (written + size > dataLength) {
             throw new IllegalStateException(path + ": writing " + size + " bytes at data offset " + written
@@ -117,6 +150,10 @@ public final class SafetensorsWriter implements AutoCloseable {
         } catch (IOException e) {
             throw new OrthoIoException(path, "write failed", e);
         }
+        kickWriteback();
+    }
+
+    private void kickWriteback() {
         if (fileOffset - kickedUpTo >= WRITEBACK_STEP) {
             writeback.start(kickedUpTo, fileOffset - kickedUpTo);
             kickedUpTo = fileOffset;
@@ -128,13 +165,24 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     /** Checks every declared byte was written and forces the file to disk, once. */
     public void finish() {
+        finish(true);
+    }
+
+    /**
+     * Checks every declared byte was written; forces the file to disk when {@code sync}. A caller
+     * that fsyncs every file before publishing them (CheckpointWriter's commit does) passes false,
+     * so that the next file's work overlaps this one's writeback instead of waiting for it.
+     */
+    public void finish(boolean sync) {
         if (written != dataLength) {
             throw new IllegalStateException(path + ": " + written + " of " + dataLength + " data bytes written");
         }
-        try {
-            channel.force(true);
-        } catch (IOException e) {
-            throw new OrthoIoException(path, "fsync failed", e);
+        if (sync) {
+            try {
+                channel.force(true);
+            } catch (IOException e) {
+                throw new OrthoIoException(path, "fsync failed", e);
+            }
         }
         digest = sha != null ? sha.digest() : null;
     }

@@ -4,6 +4,7 @@ import dev.ortho.formats.safetensors.FloatConversions;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -34,6 +35,7 @@ final class PanamaVectorOps implements VectorOps {
     // Same lane count at narrower widths: every conversion below is lane-for-lane (part 0).
     private static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 32));
     private static final VectorSpecies<Integer> INTS = IntVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 32));
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 64));
     private static final VectorSpecies<Short> SHORTS = ShortVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(WIDTH * 16));
     private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -146,11 +148,7 @@ final class PanamaVectorOps implements VectorOps {
     public boolean decodeBf16(MemorySegment src, long byteOffset, double[] dst, int n) {
         if (WIDTH < 4) return false; // 64-bit short vectors do not exist
         int i = 0;
-        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
-            ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
-            IntVector bits = ((IntVector) raw.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            ((DoubleVector) bits.reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0)).intoArray(dst, i);
-        }
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) widenBf16(src, byteOffset + 2L * i).intoArray(dst, i);
         for (; i < n; i++) dst[i] = Float.intBitsToFloat(src.get(SHORT_LE, byteOffset + 2L * i) << 16);
         return true;
     }
@@ -161,25 +159,119 @@ final class PanamaVectorOps implements VectorOps {
         int i = 0;
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
             DoubleVector d = DoubleVector.fromArray(SPECIES, src, i);
-            // Round to odd: the nearest-even float, stepped toward zero when it rounded away, then
-            // its last bit set whenever the conversion was inexact (see FloatConversions).
-            FloatVector f = (FloatVector) d.convertShape(VectorOperators.D2F, FLOATS, 0);
-            DoubleVector back = (DoubleVector) f.convertShape(VectorOperators.F2D, SPECIES, 0);
-            VectorMask<Integer> inexact = back.compare(VectorOperators.NE, d).cast(INTS);
-            VectorMask<Integer> away = back.abs().compare(VectorOperators.GT, d.abs()).cast(INTS);
-            IntVector fbits = f.reinterpretAsInts();
-            IntVector odd = fbits.lanewise(VectorOperators.SUB, 1, away.and(inexact)).lanewise(VectorOperators.OR, 1, inexact);
-            VectorMask<Integer> special = fbits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000); // Inf, NaN
-            IntVector bits = odd.blend(fbits, special);
-            // Float to BF16, nearest even; a NaN keeps its top payload and is forced quiet.
-            IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
-            IntVector rounded = bits.add(0x7FFF).add(lsb).lanewise(VectorOperators.LSHR, 16);
-            VectorMask<Integer> nan = special.and(bits.and(0x007F_FFFF).compare(VectorOperators.NE, 0));
-            IntVector out = rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x0040), nan);
-            ((ShortVector) out.convertShape(VectorOperators.I2S, SHORTS, 0))
-                    .intoMemorySegment(dst, byteOffset + 2L * i, ByteOrder.LITTLE_ENDIAN);
+            if (narrowNormalBf16(d, dst, byteOffset + 2L * i) == null) storeBf16(narrowBf16(d), dst, byteOffset + 2L * i);
         }
         for (; i < n; i++) dst.set(SHORT_LE, byteOffset + 2L * i, FloatConversions.doubleToBf16(src[i]));
         return true;
+    }
+
+    @Override
+    public boolean columnSumsBf16(MemorySegment src, long byteOffset, double rh, double[] v, double[] sumSq, int n) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector x = widenBf16(src, byteOffset + 2L * i);
+            rv.fma(x, DoubleVector.fromArray(SPECIES, v, i)).intoArray(v, i);
+            x.fma(x, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
+        }
+        for (; i < n; i++) {
+            double x = Float.intBitsToFloat(src.get(SHORT_LE, byteOffset + 2L * i) << 16);
+            v[i] = Math.fma(rh, x, v[i]);
+            sumSq[i] = Math.fma(x, x, sumSq[i]);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean columnUpdateBf16(MemorySegment src, long srcOffset, double s, double rh, double[] v,
+                                    MemorySegment dst, long dstOffset, double[] left, double[] sumSq, int n) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector x = widenBf16(src, srcOffset + 2L * i);
+            DoubleVector p = DoubleVector.fromArray(SPECIES, v, i).mul(s);
+            DoubleVector d = x.sub(p);
+            DoubleVector y = narrowNormalBf16(d, dst, dstOffset + 2L * i);
+            if (y == null) {
+                IntVector out = narrowBf16(d);
+                storeBf16(out, dst, dstOffset + 2L * i);
+                // The value as stored, widened in registers: what decoding the output would give.
+                y = (DoubleVector) out.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
+                        .convertShape(VectorOperators.F2D, SPECIES, 0);
+            }
+            rv.fma(y, DoubleVector.fromArray(SPECIES, left, i)).intoArray(left, i);
+            y.fma(y, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
+        }
+        for (; i < n; i++) {
+            double x = Float.intBitsToFloat(src.get(SHORT_LE, srcOffset + 2L * i) << 16);
+            double p = s * v[i];
+            short b = FloatConversions.doubleToBf16(x - p);
+            dst.set(SHORT_LE, dstOffset + 2L * i, b);
+            double y = Float.intBitsToFloat(b << 16);
+            left[i] = Math.fma(rh, y, left[i]);
+            sumSq[i] = Math.fma(y, y, sumSq[i]);
+        }
+        return true;
+    }
+
+    /** WIDTH BF16 values at {@code byteOffset}, widened exactly: zero-extend to the top of a float, then to double. */
+    private static DoubleVector widenBf16(MemorySegment src, long byteOffset) {
+        ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        IntVector bits = ((IntVector) raw.convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+        return (DoubleVector) bits.reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0);
+    }
+
+    private static final long LOW_45 = (1L << 45) - 1;
+    private static final long BIAS_SHIFT = (1023L - 127) << 7;
+
+    /**
+     * The common case of {@link #narrowBf16}, on the double's bits: when every lane lies in BF16's
+     * normal range before and after rounding (no zero, subnormal, overflow, Inf or NaN), rounding
+     * to nearest even at the 8th significant bit is an integer add on the 64-bit pattern, and the
+     * exponent is re-biased. That is exactly what round-to-odd to float followed by nearest-even
+     * to BF16 gives there (the float step keeps more than two extra bits). Writes the BF16 values
+     * and returns them as doubles (the stored values, exactly); returns null, writing nothing, when
+     * a lane is outside that range, for the general path.
+     */
+    private static DoubleVector narrowNormalBf16(DoubleVector d, MemorySegment dst, long byteOffset) {
+        LongVector bits = d.reinterpretAsLongs();
+        LongVector rounded = bits.add(LOW_45 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 45).and(1));
+        LongVector exp = bits.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
+        LongVector roundedExp = rounded.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
+        // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias.
+        VectorMask<Long> normal = exp.compare(VectorOperators.GE, 897).and(roundedExp.compare(VectorOperators.LE, 1150));
+        if (!normal.allTrue()) return null;
+        LongVector top = rounded.lanewise(VectorOperators.LSHR, 45); // sign, 11-bit exponent, 7-bit mantissa
+        LongVector bf16 = top.and(0x3FFFF).sub(BIAS_SHIFT).or(top.lanewise(VectorOperators.LSHR, 18).lanewise(VectorOperators.LSHL, 15));
+        ((ShortVector) bf16.convertShape(VectorOperators.L2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        return rounded.and(~LOW_45).reinterpretAsDoubles();
+    }
+
+    /**
+     * Rounds WIDTH doubles once to BF16, bit-identical to {@code FloatConversions.doubleToBf16}; the
+     * result's low 16 bits of each int lane are the BF16 bits.
+     */
+    private static IntVector narrowBf16(DoubleVector d) {
+        // Round to odd: the nearest-even float, stepped toward zero when it rounded away, then
+        // its last bit set whenever the conversion was inexact (see FloatConversions).
+        FloatVector f = (FloatVector) d.convertShape(VectorOperators.D2F, FLOATS, 0);
+        DoubleVector back = (DoubleVector) f.convertShape(VectorOperators.F2D, SPECIES, 0);
+        VectorMask<Integer> inexact = back.compare(VectorOperators.NE, d).cast(INTS);
+        VectorMask<Integer> away = back.abs().compare(VectorOperators.GT, d.abs()).cast(INTS);
+        IntVector fbits = f.reinterpretAsInts();
+        IntVector odd = fbits.lanewise(VectorOperators.SUB, 1, away.and(inexact)).lanewise(VectorOperators.OR, 1, inexact);
+        VectorMask<Integer> special = fbits.and(0x7F80_0000).compare(VectorOperators.EQ, 0x7F80_0000); // Inf, NaN
+        IntVector bits = odd.blend(fbits, special);
+        // Float to BF16, nearest even; a NaN keeps its top payload and is forced quiet.
+        IntVector lsb = bits.lanewise(VectorOperators.LSHR, 16).and(1);
+        IntVector rounded = bits.add(0x7FFF).add(lsb).lanewise(VectorOperators.LSHR, 16);
+        VectorMask<Integer> nan = special.and(bits.and(0x007F_FFFF).compare(VectorOperators.NE, 0));
+        return rounded.blend(bits.lanewise(VectorOperators.LSHR, 16).or(0x0040), nan);
+    }
+
+    private static void storeBf16(IntVector bf16, MemorySegment dst, long byteOffset) {
+        ((ShortVector) bf16.convertShape(VectorOperators.I2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
     }
 }

@@ -49,6 +49,27 @@ public interface VectorOps {
      */
     default boolean encodeBf16(double[] src, int n, java.lang.foreign.MemorySegment dst, long byteOffset) { return false; }
 
+    /**
+     * Optional fast path, one row of the COLUMNS layout's first pass over BF16 input, fused: with x
+     * the {@code n} values widened from {@code src} at {@code byteOffset}, v[i] ← fma(rh, x[i], v[i])
+     * and sumSq[i] ← fma(x[i], x[i], sumSq[i]). Bit-identical to decoding, then
+     * {@link #accumulateScaled} and {@link #accumulateProducts}; false where not implemented.
+     */
+    default boolean columnSumsBf16(java.lang.foreign.MemorySegment src, long byteOffset, double rh,
+                                   double[] v, double[] sumSq, int n) { return false; }
+
+    /**
+     * Optional fast path, one row of the COLUMNS layout's second pass over BF16, fused: with x
+     * widened from {@code src}, y = bf16(x[i] − s·v[i]) (product rounded, then difference, then one
+     * rounding as {@link #encodeBf16}) is written to {@code dst} at {@code dstOffset}, and, with y
+     * the stored value widened, left[i] ← fma(rh, y, left[i]) and sumSq[i] ← fma(y, y, sumSq[i]).
+     * Bit-identical to decode, {@link #subtractScaled}, encode, decode, {@link #accumulateScaled},
+     * {@link #accumulateProducts}; false where not implemented.
+     */
+    default boolean columnUpdateBf16(java.lang.foreign.MemorySegment src, long srcOffset, double s, double rh,
+                                     double[] v, java.lang.foreign.MemorySegment dst, long dstOffset,
+                                     double[] left, double[] sumSq, int n) { return false; }
+
     /** Short name for logs and the manifest, e.g. "panama-256" or "scalar". */
     String name();
 
