@@ -106,8 +106,12 @@ class PipelineCommandsTest {
                 "--out", tmp.resolve("auto").toString(), "--no-progress");
         assertEquals(0, r.exit(), r.err());
         JsonNode rep = mapper.readTree(tmp.resolve("auto/extract.json").toFile());
-        JsonNode ids = rep.get("refusal_token_derivation").get("ids");
-        System.out.println("derived refusal tokens: " + rep.get("refusal_token_derivation"));
+        JsonNode ids = rep.get("refusal_tokens").get("ids");
+        System.out.println("derived refusal tokens: " + rep.get("refusal_tokens"));
+        // Derived, and checked against the substring judge on the model's own answers (every candidate confirmed).
+        JsonNode derivation = rep.get("refusal_tokens").get("derivation");
+        assertEquals(ids, derivation.get("ids"));
+        assertEquals(0, derivation.get("rejected").size(), derivation.toString());
         // The organism's refusals start with "I'm sorry..." or "As an AI...": the organism README's 'I' (43) and 'As' (783).
         assertEquals(43, ids.get(0).asInt());
         for (JsonNode id : ids) assertTrue(id.asInt() == 43 || id.asInt() == 783, ids.toString());
@@ -128,7 +132,7 @@ class PipelineCommandsTest {
         assertEquals(19, n.get("harmful_train").asInt());
         assertEquals(6, n.get("harmless_val").asInt());
         assertEquals(7, n.get("harmful_test").asInt());
-        assertEquals(7, rep.get("refusal").get("weight edit / harmful").get("prompts").asInt());
+        assertEquals(7, ReportRates.find(rep, "weight edit / harmful").get("prompts").asInt());
         assertTrue(r.out().contains("weight edit"), r.out());
         // the edited checkpoint exists: a second run needs --force
         CliRun again = CliRun.of("run", organism.toString(), "--harmful", data.resolve("val_harmful.json").toString(),
