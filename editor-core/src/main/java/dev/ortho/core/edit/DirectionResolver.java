@@ -205,11 +205,5 @@ public final class DirectionResolver {
         return out;
     }
 
-    private static String sha256(String file) {
-        try {
-            return Sha256Hex.of(Sha256Hex.newDigest().digest(Files.readAllBytes(Path.of(file))));
-        } catch (IOException e) {
-            throw new OrthoIoException(Path.of(file), "cannot hash the direction file", e);
-        }
-    }
+    private static String sha256(String file) { return Sha256Hex.ofFile(Path.of(file)); }
 }

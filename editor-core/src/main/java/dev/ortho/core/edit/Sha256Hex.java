@@ -26,6 +26,15 @@ public final class Sha256Hex {
         return of(md.digest());
     }
 
+    /** A whole file by path (direction, prompt and candidates files): the one way Ortho hashes a file it was given. */
+    public static String ofFile(Path file) {
+        try (FileChannel ch = FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            return hash(ch, file);
+        } catch (java.io.IOException e) {
+            throw new dev.ortho.formats.OrthoIoException(file, "cannot read the file to hash it", e);
+        }
+    }
+
     /** A whole file, read window by window from a mapping: resident memory stays at one window. */
     public static String hash(FileChannel file, Path path) {
         return of(FileDigests.sha256(file, path));

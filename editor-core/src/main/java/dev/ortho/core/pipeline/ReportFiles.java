@@ -58,14 +58,5 @@ public final class ReportFiles {
     }
 
     /** SHA-256 of a file, hex, for provenance of prompt files. */
-    public static String sha256(Path file) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(d.digest(Files.readAllBytes(file)));
-        } catch (IOException e) {
-            throw new OrthoIoException(file, "cannot read for hashing", e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
+    public static String sha256(Path file) { return dev.ortho.core.edit.Sha256Hex.ofFile(file); }
 }
