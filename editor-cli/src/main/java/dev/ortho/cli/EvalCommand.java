@@ -1,5 +1,11 @@
 package dev.ortho.cli;
 
+import dev.ortho.core.pipeline.StepProgress;
+
+import dev.ortho.core.pipeline.PromptVerdict;
+
+import dev.ortho.core.pipeline.ContinuationLoss;
+
 import dev.ortho.core.eval.RefusalJudge;
 import dev.ortho.core.pipeline.ModelSession;
 import dev.ortho.core.pipeline.RefusalEvaluation;
@@ -46,6 +52,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE", description = "Write the per-prompt report to this JSON file.")
     Path out;
 
+    @Option(names = "--cross-entropy", description = "Also the cross-entropy of the original model's greedy completions of the prompts,"
+            + " teacher-forced under the condition (METHOD.md 5.4, on-distribution; the paper runs it on harmless prompts).")
+    boolean crossEntropy;
+
     @Option(names = "--json", description = "Print the full report (with every completion) as JSON.")
     boolean json;
 
@@ -68,6 +78,12 @@ final class EvalCommand implements Callable<Integer> {
             Intervention iv = intervention.build(s.runtime().config());
             e = new RefusalEvaluator(s, judge, prompts.refusalTokens(s.tokenizer()).ids(), maxNewTokens)
                     .evaluate(condition, promptsFile.getFileName().toString(), instructions, iv, StepBar.forTerminal(!prompts.noProgress && !json));
+            if (crossEntropy) {
+                // The text scored is the ORIGINAL model's completions: its own when evaluating the baseline.
+                List<String> original = condition.equals("baseline") ? e.prompts().stream().map(PromptVerdict::completion).toList()
+                        : s.complete(s.encode(instructions), maxNewTokens, Intervention.none(), RefusalEvaluator.GENERATE_BATCH, StepProgress.NONE);
+                e = e.withCrossEntropy(ContinuationLoss.of(s.runtime(), ContinuationLoss.sequences(s, instructions, original), iv));
+            }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         if (out != null) ReportFiles.writeJson(out, e);
@@ -78,6 +94,11 @@ final class EvalCommand implements Callable<Integer> {
         } else {
             w.printf(Locale.ROOT, "%s on %s: refusal rate %.1f %% (%d of %d), mean refusal score %.3f (%.1f s)%n", condition,
                     e.promptSet(), 100 * e.refusalRate(), e.refused(), e.prompts().size(), e.meanRefusalScore(), secs);
+            if (e.continuationCrossEntropy() != null) {
+                w.printf(Locale.ROOT, "cross-entropy of the original's completions under %s: %.4f nats/token (perplexity %.3f, %d tokens)%n",
+                        condition, e.continuationCrossEntropy().crossEntropy(), e.continuationCrossEntropy().perplexity(),
+                        e.continuationCrossEntropy().tokens());
+            }
             if (out != null) w.println("Wrote " + out);
         }
         return 0;

@@ -142,6 +142,25 @@ class PipelineCommandsTest {
     }
 
     @Test
+    void evalReportsTheCrossEntropyOfTheOriginalsCompletions() throws Exception {
+        String[] base = {"eval", organism.toString(), "--prompts", data.resolve("val_harmless.json").toString(), "--n", "8",
+                "--max-new-tokens", "12", "--cross-entropy", "--json", "--no-progress"};
+        CliRun b = CliRun.of(base);
+        String[] abl = java.util.Arrays.copyOf(base, base.length + 2);
+        abl[base.length] = "--ablate";
+        abl[base.length + 1] = organism.resolve("direction.safetensors").toString();
+        CliRun a = CliRun.of(abl);
+        assertEquals(0, b.exit(), b.err());
+        assertEquals(0, a.exit(), a.err());
+        JsonNode cb = mapper.readTree(b.out()).get("continuation_cross_entropy"), ca = mapper.readTree(a.out()).get("continuation_cross_entropy");
+        // The same text (the original's greedy completions) is scored in both: the same number of tokens.
+        assertEquals(cb.get("tokens").asLong(), ca.get("tokens").asLong());
+        assertTrue(cb.get("cross_entropy").asDouble() > 0 && cb.get("cross_entropy").asDouble() < 2, cb.toString());
+        // Greedy text is the original's most likely: removing a direction cannot make it much likelier.
+        assertTrue(ca.get("cross_entropy").asDouble() > cb.get("cross_entropy").asDouble() - 0.05, ca + " vs " + cb);
+    }
+
+    @Test
     void seededSampleIsReproducibleAndDiffersFromTheFirstN() {
         List<String> all = java.util.stream.IntStream.range(0, 100).mapToObj(i -> "p" + i).toList();
         List<String> a = PromptOptions.sample(all, 10, 7L), b = PromptOptions.sample(all, 10, 7L), c = PromptOptions.sample(all, 10, 8L);
