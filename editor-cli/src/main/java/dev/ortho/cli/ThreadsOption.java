@@ -14,10 +14,13 @@ final class ThreadsOption {
             description = "Threads (default: all cores). Edits, verification and audits give the same bytes for any N.")
     Integer threads;
 
-    /** The thread count: as given (at least 1), else the machine's cores. */
+    /** The most threads any command takes. */
+    static final int MAX = 1024;
+
+    /** The thread count: as given (1..{@value #MAX}), else the machine's cores. */
     int count() {
         if (threads == null) return Runtime.getRuntime().availableProcessors();
-        if (threads < 1) throw new InvalidInputException("--threads must be at least 1, got " + threads);
+        if (threads < 1 || threads > MAX) throw new InvalidInputException("--threads must be 1.." + MAX + ", got " + threads);
         return threads;
     }
 
