@@ -12,7 +12,6 @@ import dev.ortho.core.search.SearchRequest;
 import dev.ortho.core.search.SearchSettings;
 import dev.ortho.formats.InvalidInputException;
 
-import dev.ortho.core.pipeline.RefusalEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,21 +1,13 @@
 package dev.ortho.cli;
 
 import dev.ortho.core.direction.CandidateDirections;
-import dev.ortho.core.direction.CandidateDirectionsFile;
-import dev.ortho.core.eval.CandidateScores;
-import dev.ortho.core.eval.DirectionSelector;
-import dev.ortho.core.eval.Selection;
 import dev.ortho.core.eval.SelectionCriteria;
 import dev.ortho.core.pipeline.CandidatesFile;
 import dev.ortho.core.pipeline.DirectionSelectionStep;
 import dev.ortho.core.pipeline.SelectionReport;
 import dev.ortho.core.pipeline.SelectionRow;
 import dev.ortho.core.eval.SelectionDiagnosis;
-import dev.ortho.core.pipeline.FilteredPrompts;
 import dev.ortho.core.pipeline.ModelSession;
-import dev.ortho.core.pipeline.ReportFiles;
-import dev.ortho.core.pipeline.RuntimeCandidateScorer;
-import dev.ortho.core.pipeline.StepProgress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,10 +17,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "select", description = {
