@@ -8,15 +8,7 @@ final class FloatRounding {
     private FloatRounding() {}
 
     /** u: the largest relative error of rounding to nearest. */
-    static double unitRoundoff(DType t) {
-        return switch (t) {
-            case F32 -> 0x1p-24;
-            case BF16 -> 0x1p-8;
-            case F16 -> 0x1p-11;
-            case F64 -> 0x1p-53;
-            default -> throw new IllegalArgumentException(t.name());
-        };
-    }
+    static double unitRoundoff(DType t) { return t.unitRoundoff(); }
 
     /** The spacing of stored values of type {@code t} at {@code x} (a value of that type). */
     static double ulp(DType t, double x) {

@@ -14,15 +14,7 @@ final class LeftoverBound {
 
     private LeftoverBound() {}
 
-    static double unitRoundoff(DType t) {
-        return switch (t) {
-            case F32 -> 0x1p-24;
-            case BF16 -> 0x1p-8;
-            case F16 -> 0x1p-11;
-            case F64 -> 0x1p-53;
-            default -> throw new IllegalArgumentException(t.name());
-        };
-    }
+    static double unitRoundoff(DType t) { return t.unitRoundoff(); }
 
     /**
      * @param sumAbs  Σ|rᵢ||yᵢ|

@@ -41,6 +41,22 @@ public enum DType {
     /** Whether the orthogonalization kernel can read and write this type (F16, BF16, F32, F64). */
     public boolean editable() { return editable; }
 
+    /**
+     * The relative spacing bound the edit's rounding checks use for a float type (F32 2⁻²⁴, BF16 2⁻⁸, F16 2⁻¹¹,
+     * F64 2⁻⁵³): a stored value is within this fraction of its own magnitude of the float64 result it rounds.
+     *
+     * @throws IllegalArgumentException for a type Ortho does not compute on
+     */
+    public double unitRoundoff() {
+        return switch (this) {
+            case F32 -> 0x1p-24;
+            case BF16 -> 0x1p-8;
+            case F16 -> 0x1p-11;
+            case F64 -> 0x1p-53;
+            default -> throw new IllegalArgumentException(name() + " has no unit roundoff here");
+        };
+    }
+
     /** The header name, e.g. {@code "BF16"}. */
     public String headerName() { return name(); }
 
