@@ -18,12 +18,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "fragility", description = {
-        "How little editing it takes to break a checkpoint's refusal: runs ortho search, then reports the smallest edit (fewest",
-        "writer tensors edited, then least sum ||dW||/||W||, then lowest rank) that brings held-out harmful refusal under",
-        "--threshold with first-token KL under --max-kl, and the curve of refusal against edit budget. With --compare, a second",
-        "checkpoint (e.g. a hardened version) is searched the same way and reported side by side.",
-        "Writes OUT/fragility.json, OUT/fragility.html and each model's search under OUT/model-1 (and OUT/model-2)."})
+@Command(name = "fragility", description = "How little editing it takes to break a checkpoint's refusal: runs ortho search, then reports the "
+        + "smallest edit (fewest writer tensors edited, then least sum ||dW||/||W||, then lowest rank) that "
+        + "brings held-out harmful refusal under --threshold with first-token KL under --max-kl, and the curve "
+        + "of refusal against edit budget. With --compare, a second checkpoint (e.g. a hardened version) is "
+        + "searched the same way and reported side by side. Writes OUT/fragility.json, OUT/fragility.html and "
+        + "each model's search under OUT/model-1 (and OUT/model-2).")
 final class FragilityCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "Checkpoint directory.")

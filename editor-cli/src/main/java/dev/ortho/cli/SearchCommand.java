@@ -19,14 +19,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "search", description = {
-        "Searches for the edit that removes refusal with the least damage, beyond the paper's single direction: NSGA-II over",
-        "the direction source (position, fractional layer index), the number of directions, biprojection, norm preservation",
-        "and per-component layer kernels, minimizing the refusal score of harmful validation prompts and the KL on harmless",
-        "ones. Each trial is an intervention of the runtime; nothing is written per trial. Writes OUT/trials.jsonl,",
-        "OUT/pareto.json|csv, OUT/report.html and the exact ortho ablate command of the chosen edit; with --write the",
-        "edited checkpoint OUT/model, verified and measured on the test prompts.",
-        "Without --harmful-val/--harmful-test (and the harmless ones) each file is split 60/20/20 in file order."})
+@Command(name = "search", description = "Searches for the edit that removes refusal with the least damage, beyond the paper's single "
+        + "direction: NSGA-II over the direction source (position, fractional layer index), the number of "
+        + "directions, biprojection, norm preservation and per-component layer kernels, minimizing the refusal "
+        + "score of harmful validation prompts and the KL on harmless ones. Each trial is an intervention of "
+        + "the runtime; nothing is written per trial. Writes OUT/trials.jsonl, OUT/pareto.json|csv, "
+        + "OUT/report.html and the exact ortho ablate command of the chosen edit; with --write the edited "
+        + "checkpoint OUT/model, verified and measured on the test prompts. Without --harmful-val/--harmful-"
+        + "test (and the harmless ones) each file is split 60/20/20 in file order.")
 final class SearchCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "MODEL", description = "Checkpoint directory.")

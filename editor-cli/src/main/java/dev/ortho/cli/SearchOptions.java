@@ -19,10 +19,14 @@ final class SearchOptions {
     @Option(names = "--harmless", paramLabel = "FILE", description = "Harmless instructions (train, or all to split).")
     Path harmless;
 
-    @Option(names = "--harmful-val", paramLabel = "FILE") Path harmfulVal;
-    @Option(names = "--harmless-val", paramLabel = "FILE") Path harmlessVal;
-    @Option(names = "--harmful-test", paramLabel = "FILE") Path harmfulTest;
-    @Option(names = "--harmless-test", paramLabel = "FILE") Path harmlessTest;
+    @Option(names = "--harmful-val", paramLabel = "FILE", description = "Harmful validation instructions (score the trials).")
+    Path harmfulVal;
+    @Option(names = "--harmless-val", paramLabel = "FILE", description = "Harmless validation instructions (score the trials).")
+    Path harmlessVal;
+    @Option(names = "--harmful-test", paramLabel = "FILE", description = "Harmful test instructions (measure the chosen edit only).")
+    Path harmfulTest;
+    @Option(names = "--harmless-test", paramLabel = "FILE", description = "Harmless test instructions (measure the chosen edit only).")
+    Path harmlessTest;
 
     @Option(names = "--candidates", paramLabel = "FILE",
             description = "Search from this candidates file of ortho extract (with its harmless means) instead of extracting one.")
