@@ -8,7 +8,6 @@ import dev.ortho.formats.safetensors.DType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -21,10 +20,7 @@ class DiffCommandTest {
     @Test
     void diffRecoversWhatAblateRemoved() throws Exception {
         Path model = FixtureCheckpoints.write(tmp.resolve("model"), FixtureArch.QWEN2, DType.BF16, 4, 2);
-        Path direction = tmp.resolve("d.json");
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < FixtureArch.HIDDEN; i++) sb.append(i == 0 ? "" : ",").append(Math.sin(i + 1));
-        Files.writeString(direction, sb.append("]").toString());
+        Path direction = SineDirection.write(tmp.resolve("d.json"));
         Path out = tmp.resolve("out");
         CliRun a = CliRun.of("ablate", model.toString(), "--direction", direction.toString(), "--out", out.toString());
         assertEquals(0, a.exit(), a.err());

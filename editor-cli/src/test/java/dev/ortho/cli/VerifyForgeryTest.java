@@ -54,10 +54,7 @@ class VerifyForgeryTest {
     @BeforeEach
     void edit() throws Exception {
         model = FixtureCheckpoints.write(tmp.resolve("model"), FixtureArch.QWEN2, DType.BF16, 4, 2);
-        direction = tmp.resolve("d.json");
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < FixtureArch.HIDDEN; i++) sb.append(i == 0 ? "" : ",").append(Math.sin(i + 1));
-        Files.writeString(direction, sb.append("]").toString());
+        direction = SineDirection.write(tmp.resolve("d.json"));
         out = tmp.resolve("out");
         CliRun r = CliRun.of("ablate", model.toString(), "--direction", direction.toString(), "--out", out.toString(), "--no-progress");
         assertEquals(0, r.exit(), r.err());
