@@ -227,6 +227,24 @@ class VerifyForgeryTest {
         assertTrue(full.out().contains("VERIFIED"), full.out());
     }
 
+
+    /**
+     * A strength within BF16's rounding of 1 (a search's layer kernel gives such values) leaves a leftover no larger
+     * than rounding: an honest edit, which must not be mistaken for the "edited with alpha 1" forgery.
+     */
+    @Test
+    void alphaWithinRoundingOfOneIsAnHonestEdit() {
+        Path near = tmp.resolve("near");
+        CliRun a = CliRun.of("ablate", model.toString(), "--direction", direction.toString(), "--out", near.toString(),
+                "--alpha", "1.0009", "--no-progress");
+        assertEquals(0, a.exit(), a.err());
+        CliRun alone = CliRun.of("verify", near.toString());
+        assertEquals(0, alone.exit(), alone.out());
+        assertTrue(alone.out().contains("n/a  leftover") && alone.out().contains("alpha_t=1.0009"), alone.out());
+        CliRun full = CliRun.of("verify", near.toString(), "--original", model.toString());
+        assertEquals(0, full.exit(), full.out());
+        assertTrue(full.out().contains("VERIFIED"), full.out());
+    }
     // ------------------------------------------------------------------ helpers
 
     private CliRun verify(boolean withOriginal) {
