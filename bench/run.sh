@@ -61,10 +61,13 @@ time_cmd() {
 }
 # Each command is followed by an fsync of the files it wrote (sync FILE...), not a global sync that
 # would also wait for other processes' writes.
-ablate() { rm -rf "$data/o-out"; sync; time_cmd "$1" sh -c "$ORTHO ablate $2 --direction $data/dir4096.json $EDIT --out $data/o-out --no-progress $3 && sync $data/o-out/*"; }
-copy() { rm -rf "$data/cp-out"; sync; time_cmd "$1" sh -c "cp -r $2 $data/cp-out && sync $data/cp-out/*"; }
+# Every timed run starts with no output of any run on disk: a 3.5 GiB output left in the page cache made the
+# next run reclaim memory as it wrote, whichever tool it was.
+clean() { rm -rf "$data/o-out" "$data/cp-out" "$data/parts" "$data/p-out"; sync; }
+ablate() { clean; time_cmd "$1" sh -c "$ORTHO ablate $2 --direction $data/dir4096.json $EDIT --out $data/o-out --no-progress $3 && sync $data/o-out/*"; }
+copy() { clean; time_cmd "$1" sh -c "cp -r $2 $data/cp-out && sync $data/cp-out/*"; }
 parts() {
-  rm -rf "$data/parts" "$data/p-out"; mkdir -p "$data/parts"; sync
+  clean; mkdir -p "$data/parts"
   time_cmd "$1" sh -c "( $ORTHO ablate $2 --direction $data/dir4096.json $EDIT --shard-group 0/2 --out $data/parts --no-progress & \
     $ORTHO ablate $2 --direction $data/dir4096.json $EDIT --shard-group 1/2 --out $data/parts --no-progress & wait ) && \
     $ORTHO assemble $data/parts --out $data/p-out && sync $data/p-out/*"

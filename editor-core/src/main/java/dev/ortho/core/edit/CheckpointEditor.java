@@ -168,11 +168,14 @@ public final class CheckpointEditor {
         List<CompletableFuture<String>> outputShas = new ArrayList<>();
         List<Long> outputSizes = new ArrayList<>();
         ExecutorService hashers = options.hash() ? FileHashers.open(shards.size()) : null;
+        List<SharedPrefix> prefixes = new ArrayList<>();
         try (Fp8Writing fp8 = new Fp8Writing(model, VectorOpsProvider.get(), plan, options.threads())) {
             if (hashers != null) {
-                for (String fileName : shards.keySet()) {
-                    SafetensorsFile in = model.shard(fileName);
-                    inputShas.add(CompletableFuture.supplyAsync(() -> Sha256Hex.hash(in.channel(), in.path()), hashers));
+                for (Map.Entry<String, List<PlannedTensor>> e : shards.entrySet()) {
+                    SafetensorsFile in = model.shard(e.getKey());
+                    SharedPrefix prefix = SharedPrefix.plan(in, e.getValue());
+                    prefixes.add(prefix);
+                    inputShas.add(CompletableFuture.supplyAsync(() -> SharedPrefix.hashInput(in, prefix), hashers));
                 }
             }
             int shardIndex = 0;
@@ -194,7 +197,7 @@ public final class CheckpointEditor {
                         }
                         outputShas.add(hashers == null ? null : inputShas.get(shardIndex));
                     } else {
-                        try (ShardPipeline pipe = new ShardPipeline(in, out, options.hash())) {
+                        try (ShardPipeline pipe = new ShardPipeline(in, out, options.hash(), hashers == null ? null : prefixes.get(shardIndex))) {
                             for (PlannedTensor t : e.getValue()) {
                                 weightMap.put(t.outputName(), fileName);
                                 long position = dataStart + t.source().begin(), length = t.source().byteLength();

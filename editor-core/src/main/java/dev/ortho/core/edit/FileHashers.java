@@ -22,6 +22,11 @@ final class FileHashers {
 
     /** The future's value; its failure rethrown as it was (typed Ortho exceptions keep their exit code). */
     static String join(CompletableFuture<String> f) {
+        return joinState(f);
+    }
+
+    /** {@link #join} for any value (a digest state handed from the input hasher to an output hasher). */
+    static <T> T joinState(CompletableFuture<T> f) {
         try {
             return f.join();
         } catch (CompletionException e) {

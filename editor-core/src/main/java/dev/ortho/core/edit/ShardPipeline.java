@@ -50,7 +50,13 @@ final class ShardPipeline implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final SafetensorsFile in;
     private final SafetensorsWriter out;
-    private final MessageDigest outputDigest;
+    /** The output's running digest: owned by the hasher thread once started, read by {@link #finish()} after it ends. */
+    private MessageDigest outputDigest;
+    /** Output bytes (from the file's start) already in {@link #outputDigest} when it comes from a {@link SharedPrefix}. */
+    private final long skip;
+    private final SharedPrefix prefix;
+    /** Output offset of the next step the hasher sees. */
+    private long hashedTo;
     private final Thread writer;
     private final Thread hasher;
     private boolean finished;
@@ -61,13 +67,28 @@ final class ShardPipeline implements AutoCloseable {
      * @param hashOutput compute the output file's SHA-256 ({@link #finish()} returns null otherwise)
      */
     ShardPipeline(SafetensorsFile in, SafetensorsWriter out, boolean hashOutput) {
+        this(in, out, hashOutput, null);
+    }
+
+    /**
+     * @param prefix when not null and the output's header is the input's, the output digest starts from the input
+     *               hasher's state after the prefix, and the copied bytes inside it are not hashed again
+     */
+    ShardPipeline(SafetensorsFile in, SafetensorsWriter out, boolean hashOutput, SharedPrefix prefix) {
         this.in = in;
         this.out = out;
+        byte[] header = out.writtenHeader();
+        this.prefix = hashOutput && prefix != null && prefix.length() > header.length && SharedPrefix.usable(in, header) ? prefix : null;
+        this.skip = this.prefix == null ? 0 : this.prefix.length();
+        PREFIX_BYTES_REUSED.addAndGet(skip);
+        this.hashedTo = header.length;
         for (int i = 0; i < BUFFERS; i++) free.add(arena.allocate(BUFFER_BYTES, 4096));
         writer = Thread.ofPlatform().name("ortho-writer").daemon().start(() -> drain(toWriter, true));
         if (hashOutput) {
-            outputDigest = FileDigests.newSha256();
-            outputDigest.update(out.writtenHeader());
+            if (this.prefix == null) {
+                outputDigest = FileDigests.newSha256();
+                outputDigest.update(header);
+            } // else taken from the input hasher at the hasher's first step
             toHasher = new ArrayBlockingQueue<>(BUFFERS + 64);
             hasher = Thread.ofPlatform().name("ortho-output-sha256").daemon().start(() -> drain(toHasher, false));
         } else {
@@ -107,7 +128,9 @@ final class ShardPipeline implements AutoCloseable {
         join(writer);
         if (hasher != null) join(hasher);
         rethrow();
-        return outputDigest == null ? null : Sha256Hex.of(outputDigest.digest());
+        if (toHasher == null) return null;
+        if (outputDigest == null) outputDigest = FileHashers.joinState(prefix.state()); // nothing past the prefix
+        return Sha256Hex.of(outputDigest.digest());
     }
 
     private void drain(BlockingQueue<Step> queue, boolean isWriter) {
@@ -139,12 +162,25 @@ final class ShardPipeline implements AutoCloseable {
     }
 
     private void hash(Step s) {
+        // The first step with a shared prefix: take over the input hasher's state at its end.
+        if (outputDigest == null) outputDigest = FileHashers.joinState(prefix.state());
         switch (s) {
-            case Chunk c -> FileDigests.update(outputDigest, c.buffer().asSlice(0, c.length()));
-            case Transfer t -> FileDigests.update(outputDigest, in.channel(), in.path(), t.position(), t.length());
+            case Chunk c -> {
+                long from = Math.max(0, skip - hashedTo);
+                if (from < c.length()) FileDigests.update(outputDigest, c.buffer().asSlice(from, c.length() - from));
+                hashedTo += c.length();
+            }
+            case Transfer t -> {
+                long from = Math.max(0, Math.min(t.length(), skip - hashedTo));
+                if (from < t.length()) FileDigests.update(outputDigest, in.channel(), in.path(), t.position() + from, t.length() - from);
+                hashedTo += t.length();
+            }
             case End e -> { }
         }
     }
+
+    /** Bytes whose hashing was saved by shared prefixes since start-up (tests show the path is taken with it). */
+    static final java.util.concurrent.atomic.AtomicLong PREFIX_BYTES_REUSED = new java.util.concurrent.atomic.AtomicLong();
 
     private MemorySegment take() {
         rethrow();

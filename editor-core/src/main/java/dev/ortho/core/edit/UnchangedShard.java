@@ -27,10 +27,13 @@ final class UnchangedShard {
             if (t.action() != PlannedTensor.Action.COPY || !t.outputName().equals(t.source().name())) return false;
             data += t.source().byteLength();
         }
-        byte[] written = out.writtenHeader();
+        return in.size() == in.header().dataStart() + data && sameHeader(in, out.writtenHeader());
+    }
+
+    /** Whether {@code written} is the input's header (its length prefix included), byte for byte. */
+    static boolean sameHeader(SafetensorsFile in, byte[] written) {
         long dataStart = in.header().dataStart();
-        if (written.length != dataStart || in.size() != dataStart + data) return false;
-        return Arrays.equals(written, inputHeader(in, (int) dataStart));
+        return written.length == dataStart && Arrays.equals(written, inputHeader(in, (int) dataStart));
     }
 
     private static byte[] inputHeader(SafetensorsFile in, int length) {

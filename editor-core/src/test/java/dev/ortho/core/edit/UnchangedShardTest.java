@@ -81,7 +81,7 @@ class UnchangedShardTest {
     }
 
     /** Rewrites the header JSON with a space after every comma (still valid), padded to 8 bytes. */
-    private static void respellHeader(Path file) throws Exception {
+    static void respellHeader(Path file) throws Exception {
         byte[] all = Files.readAllBytes(file);
         long n = ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         String json = new String(all, 8, (int) n, StandardCharsets.UTF_8).strip().replace(",", ", ");
