@@ -124,7 +124,7 @@ if [ "$jmh" = 1 ]; then
   # The edit's shapes (o_proj 4096x4096 and down_proj 4096x11008 in the COLUMNS layout; 11008x4096
   # ROWS as for up/gate-like rows), BF16 and F16, one kernel thread: the per-thread rate of P3, with
   # memcpy of the same bytes in the same run.
-  $JAVA -Djmh.ignoreLock=true -jar bench/target/benchmarks.jar -rf csv -rff "$data/jmh.csv" -wi 2 -w 1 -i 5 -r 1 \
+  $JAVA -Djmh.ignoreLock=true -jar bench/target/benchmarks.jar '^dev\.ortho\.bench\.(Projection|Memcpy)Benchmark\.' -rf csv -rff "$data/jmh.csv" -wi 2 -w 1 -i 5 -r 1 \
       -p tensor=4096x4096/COLUMNS,4096x11008/COLUMNS,11008x4096/ROWS -p dtype=BF16,F16 -p threads=1 -p arithmetic=panama \
       $extra > "$data/jmh.log" 2>&1
   jmh_table=$(bench/jmh-table.awk "$data/jmh.csv")
@@ -206,7 +206,7 @@ java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+
 ortho ablate ... --shard-group 0/2 --out DATA/parts & ortho ablate ... --shard-group 1/2 --out DATA/parts & wait
 ortho assemble DATA/parts --out DATA/p-out && sync DATA/p-out/*
 /usr/bin/time -f "%e %M %U %S" ...  # wall seconds, peak RSS, user and system CPU seconds
-java -jar bench/target/benchmarks.jar -rf csv -wi 2 -w 1 -i 5 -r 1 -p tensor=... -p dtype=BF16,F16 -p threads=1 -p arithmetic=panama
+java -jar bench/target/benchmarks.jar '^dev\.ortho\.bench\.(Projection|Memcpy)Benchmark\.' -rf csv -wi 2 -w 1 -i 5 -r 1 -p tensor=... -p dtype=BF16,F16 -p threads=1 -p arithmetic=panama
 ORTHO_PEER_REPO=... ORTHO_PEER_PYTHON=... bench/peer.sh --runs N --model DATA/llama-8l --direction DATA/dir4096.json --data DATA
 \`\`\`
 

@@ -58,12 +58,12 @@ public sealed interface ElementCodec {
         return of(dtype, null);
     }
 
-    /** With {@code ops}, BF16 uses its vectorized codec where it has one (bit-identical results). */
+    /** With {@code ops}, BF16 and F16 use their vectorized codecs where they have them (bit-identical results). */
     static ElementCodec of(DType dtype, dev.ortho.core.edit.vectorization.VectorOps ops) {
         return switch (dtype) {
             case F32 -> new F32();
             case BF16 -> new Bf16(ops);
-            case F16 -> new F16();
+            case F16 -> new F16(ops);
             case F64 -> new F64();
             default -> throw new IllegalArgumentException("no arithmetic on " + dtype + "; it can only be copied");
         };
@@ -134,20 +134,37 @@ public sealed interface ElementCodec {
         }
     }
 
-    record F16() implements ElementCodec {
+    record F16(dev.ortho.core.edit.vectorization.VectorOps ops) implements ElementCodec {
         public void decode(MemorySegment src, long first, double[] dst, int n) {
+            if (ops != null && ops.decodeF16(src, first * 2, dst, n)) return;
             short[] raw = Scratch.shorts(n);
             MemorySegment.copy(src, SHORT_LE, first * 2, raw, 0, n);
             for (int i = 0; i < n; i++) dst[i] = Float.float16ToFloat(raw[i]);
         }
 
         public void encode(double[] src, int n, MemorySegment dst, long first) {
+            if (ops != null && ops.encodeF16(src, n, dst, first * 2)) return;
             short[] raw = Scratch.shorts(n);
             for (int i = 0; i < n; i++) raw[i] = FloatConversions.doubleToF16(src[i]);
             MemorySegment.copy(raw, 0, dst, SHORT_LE, first * 2, n);
         }
 
         public double rounded(double value) { return Float.float16ToFloat(FloatConversions.doubleToF16(value)); }
+
+        @Override
+        public void columnSums(MemorySegment src, long first, double rh, double[] v, double[] sumSq, double[] x, int n,
+                               dev.ortho.core.edit.vectorization.VectorOps ops) {
+            if (ops.columnSumsF16(src, first * 2, rh, v, sumSq, n)) return;
+            ElementCodec.super.columnSums(src, first, rh, v, sumSq, x, n, ops);
+        }
+
+        @Override
+        public void columnUpdate(MemorySegment src, long first, double s, double rh, double[] v, MemorySegment dst,
+                                 long dstFirst, double[] left, double[] sumSq, double[] x, int n,
+                                 dev.ortho.core.edit.vectorization.VectorOps ops) {
+            if (ops.columnUpdateF16(src, first * 2, s, rh, v, dst, dstFirst * 2, left, sumSq, n)) return;
+            ElementCodec.super.columnUpdate(src, first, s, rh, v, dst, dstFirst, left, sumSq, x, n, ops);
+        }
     }
 
     /**

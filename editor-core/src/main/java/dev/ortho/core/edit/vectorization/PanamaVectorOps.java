@@ -216,6 +216,156 @@ final class PanamaVectorOps implements VectorOps {
         return true;
     }
 
+    // ------------------------------------------------------------------------------ F16 codec
+    // JDK 25's Vector API has no half-precision lanes: F16 is widened and narrowed with integer lane
+    // operations on the bit patterns, exactly as Float.float16ToFloat and FloatConversions.doubleToF16.
+
+    @Override
+    public boolean decodeF16(MemorySegment src, long byteOffset, double[] dst, int n) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) widenF16(src, byteOffset + 2L * i).intoArray(dst, i);
+        for (; i < n; i++) dst[i] = Float.float16ToFloat(src.get(SHORT_LE, byteOffset + 2L * i));
+        return true;
+    }
+
+    @Override
+    public boolean encodeF16(double[] src, int n, MemorySegment dst, long byteOffset) {
+        if (WIDTH < 4) return false;
+        int[] pending = pending(n);
+        int np = 0, i = 0;
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            LongVector rounded = roundF16(DoubleVector.fromArray(SPECIES, src, i));
+            if (rounded == null) pending[np++] = i;
+            else storeF16(rounded, dst, byteOffset + 2L * i);
+        }
+        // Vectors with a lane outside F16's normal range, element by element, after the vector loop: a call
+        // inside it would make the compiler box the vectors live across it.
+        for (int k = 0; k < np; k++) {
+            for (int j = pending[k]; j < pending[k] + WIDTH; j++) dst.set(SHORT_LE, byteOffset + 2L * j, FloatConversions.doubleToF16(src[j]));
+        }
+        for (; i < n; i++) dst.set(SHORT_LE, byteOffset + 2L * i, FloatConversions.doubleToF16(src[i]));
+        return true;
+    }
+
+    @Override
+    public boolean columnSumsF16(MemorySegment src, long byteOffset, double rh, double[] v, double[] sumSq, int n) {
+        if (WIDTH < 4) return false;
+        int i = 0;
+        DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector x = widenF16(src, byteOffset + 2L * i);
+            rv.fma(x, DoubleVector.fromArray(SPECIES, v, i)).intoArray(v, i);
+            x.fma(x, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
+        }
+        for (; i < n; i++) {
+            double x = Float.float16ToFloat(src.get(SHORT_LE, byteOffset + 2L * i));
+            v[i] = Math.fma(rh, x, v[i]);
+            sumSq[i] = Math.fma(x, x, sumSq[i]);
+        }
+        return true;
+    }
+
+    @Override
+    public boolean columnUpdateF16(MemorySegment src, long srcOffset, double s, double rh, double[] v,
+                                   MemorySegment dst, long dstOffset, double[] left, double[] sumSq, int n) {
+        if (WIDTH < 4) return false;
+        int[] pending = pending(n);
+        int np = 0, i = 0;
+        DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
+        for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
+            DoubleVector x = widenF16(src, srcOffset + 2L * i);
+            LongVector rounded = roundF16(x.sub(DoubleVector.fromArray(SPECIES, v, i).mul(s)));
+            if (rounded == null) {
+                pending[np++] = i;
+                continue;
+            }
+            storeF16(rounded, dst, dstOffset + 2L * i);
+            DoubleVector y = rounded.and(~LOW_42).reinterpretAsDoubles(); // the value as stored
+            rv.fma(y, DoubleVector.fromArray(SPECIES, left, i)).intoArray(left, i);
+            y.fma(y, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
+        }
+        // A lane outside F16's normal range (zero, subnormal, overflow): those vectors element by element, after
+        // the vector loop (each element is still updated once, with the same operations).
+        for (int k = 0; k < np; k++) {
+            for (int j = pending[k]; j < pending[k] + WIDTH; j++) updateF16(src, srcOffset, s, rh, v, dst, dstOffset, left, sumSq, j);
+        }
+        for (; i < n; i++) updateF16(src, srcOffset, s, rh, v, dst, dstOffset, left, sumSq, i);
+        return true;
+    }
+
+    private static final ThreadLocal<int[]> PENDING = ThreadLocal.withInitial(() -> new int[0]);
+
+    /** Scratch for the starts of vectors left to the scalar path: one per vector of a row at most. */
+    private static int[] pending(int n) {
+        int[] a = PENDING.get();
+        if (a.length < n / WIDTH + 1) PENDING.set(a = new int[n / WIDTH + 1]);
+        return a;
+    }
+
+    /** One element of {@link #columnUpdateF16}, the scalar way (the same operations lane by lane). */
+    private static void updateF16(MemorySegment src, long srcOffset, double s, double rh, double[] v,
+                                  MemorySegment dst, long dstOffset, double[] left, double[] sumSq, int i) {
+        double x = Float.float16ToFloat(src.get(SHORT_LE, srcOffset + 2L * i));
+        double p = s * v[i];
+        short b = FloatConversions.doubleToF16(x - p);
+        dst.set(SHORT_LE, dstOffset + 2L * i, b);
+        double y = Float.float16ToFloat(b);
+        left[i] = Math.fma(rh, y, left[i]);
+        sumSq[i] = Math.fma(y, y, sumSq[i]);
+    }
+
+    private static final long DOUBLE_EXPONENT = 0x7FF0_0000_0000_0000L;
+    private static final long DOUBLE_QUIET = 1L << 51;
+
+    /**
+     * WIDTH F16 values at {@code byteOffset}, widened exactly to double. The 15 magnitude bits placed at the
+     * top of a double's exponent and significand make a double 2^1008 times too small (a subnormal one for
+     * an F16 subnormal or zero), so one exact multiplication by 2^1008 rescales normals and subnormals
+     * alike. Infinities and NaNs (all-ones exponent) get the double's all-ones exponent instead, a NaN its
+     * payload and the quiet bit, as Float.float16ToFloat followed by the float-to-double conversion give.
+     */
+    private static DoubleVector widenF16(MemorySegment src, long byteOffset) {
+        ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset, ByteOrder.LITTLE_ENDIAN);
+        LongVector h = (LongVector) raw.convertShape(VectorOperators.S2L, LONGS, 0);
+        LongVector placed = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 42);
+        LongVector bits = placed.reinterpretAsDoubles().mul(0x1p1008).reinterpretAsLongs();
+        VectorMask<Long> special = placed.compare(VectorOperators.GE, 0x1FL << 52);
+        if (special.anyTrue()) {
+            LongVector nonFinite = placed.or(DOUBLE_EXPONENT).lanewise(VectorOperators.OR, DOUBLE_QUIET,
+                    placed.compare(VectorOperators.GT, 0x1FL << 52));
+            bits = bits.blend(nonFinite, special);
+        }
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 48)).reinterpretAsDoubles();
+    }
+
+    private static final long LOW_42 = (1L << 42) - 1;
+    private static final long F16_BIAS_SHIFT = (1023L - 15) << 10;
+
+    /**
+     * The common case of F16 rounding, on the double's bits: when every lane lies in F16's normal range
+     * before and after rounding (|x| ≥ 2^-14, rounded below 2^16), nearest-even rounding at the 11th
+     * significant bit is an integer add; a single correct rounding, as {@code FloatConversions.doubleToF16}
+     * gives. Returns the rounded bit patterns (the stored value is {@code rounded & ~LOW_42}), or null when a
+     * lane is outside that range.
+     */
+    private static LongVector roundF16(DoubleVector d) {
+        LongVector bits = d.reinterpretAsLongs();
+        LongVector rounded = bits.add(LOW_42 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 42).and(1));
+        LongVector exp = bits.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
+        LongVector roundedExp = rounded.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
+        // F16's normal exponents are 1..30, i.e. 1009..1038 in double's bias.
+        VectorMask<Long> normal = exp.compare(VectorOperators.GE, 1009).and(roundedExp.compare(VectorOperators.LE, 1038));
+        return normal.allTrue() ? rounded : null;
+    }
+
+    /** Writes {@link #roundF16}'s patterns as F16: sign, re-biased exponent, 10-bit significand. */
+    private static void storeF16(LongVector rounded, MemorySegment dst, long byteOffset) {
+        LongVector top = rounded.lanewise(VectorOperators.LSHR, 42); // sign, 11-bit exponent, 10-bit significand
+        LongVector f16 = top.and(0x1FFFFF).sub(F16_BIAS_SHIFT).or(top.lanewise(VectorOperators.LSHR, 21).lanewise(VectorOperators.LSHL, 15));
+        ((ShortVector) f16.convertShape(VectorOperators.L2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    }
+
     /** WIDTH BF16 values at {@code byteOffset}, widened exactly: zero-extend to the top of a float, then to double. */
     private static DoubleVector widenBf16(MemorySegment src, long byteOffset) {
         ShortVector raw = ShortVector.fromMemorySegment(SHORTS, src, byteOffset, ByteOrder.LITTLE_ENDIAN);

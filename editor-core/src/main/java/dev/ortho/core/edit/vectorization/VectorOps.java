@@ -70,6 +70,27 @@ public interface VectorOps {
                                      double[] v, java.lang.foreign.MemorySegment dst, long dstOffset,
                                      double[] left, double[] sumSq, int n) { return false; }
 
+    /**
+     * Optional fast path: widens {@code n} F16 (IEEE binary16) values at byte offset {@code byteOffset} of
+     * {@code src} into {@code dst}, exactly ({@code Float.float16ToFloat}). False where not implemented.
+     */
+    default boolean decodeF16(java.lang.foreign.MemorySegment src, long byteOffset, double[] dst, int n) { return false; }
+
+    /**
+     * Optional fast path: rounds {@code src[0..n)} once to F16, nearest even, bit-identical to
+     * {@code FloatConversions.doubleToF16}. False where not implemented.
+     */
+    default boolean encodeF16(double[] src, int n, java.lang.foreign.MemorySegment dst, long byteOffset) { return false; }
+
+    /** {@link #columnSumsBf16} for F16 input. */
+    default boolean columnSumsF16(java.lang.foreign.MemorySegment src, long byteOffset, double rh,
+                                  double[] v, double[] sumSq, int n) { return false; }
+
+    /** {@link #columnUpdateBf16} for F16, rounding as {@link #encodeF16}. */
+    default boolean columnUpdateF16(java.lang.foreign.MemorySegment src, long srcOffset, double s, double rh,
+                                    double[] v, java.lang.foreign.MemorySegment dst, long dstOffset,
+                                    double[] left, double[] sumSq, int n) { return false; }
+
     /** Short name for logs and the manifest, e.g. "panama-256" or "scalar". */
     String name();
 
