@@ -60,8 +60,10 @@ final class SearchCommand implements Callable<Integer> {
                         + " %.0f %% harmless (validation).%n", r.trials(), r.failedTrials(), r.front().size(), r.baseline().refusalScore(),
                 100 * r.baseline().harmfulRefusalRate(), 100 * r.baseline().harmlessRefusalRate());
         if (r.paper() != null && r.paper().objectives() != null) {
-            w.printf(Locale.ROOT, "Started from the %s (position %d, layer %d): refusal score %.3f, first-token KL %.4f.%n", r.paper().how(),
-                    r.paper().position(), r.paper().layer(), r.paper().objectives().refusalScore(), r.paper().objectives().firstTokenKl());
+            w.printf(Locale.ROOT, "Started from the %s (position %d, layer %d): refusal score %.3f, first-token KL %.4f%s.%n", r.paper().how(),
+                    r.paper().position(), r.paper().layer(), r.paper().objectives().refusalScore(), r.paper().objectives().firstTokenKl(),
+                    Double.isNaN(r.paper().harmfulRefusalRate()) ? "" : String.format(Locale.ROOT, "; refuses %.0f %% harmful / %.0f %% harmless",
+                            100 * r.paper().harmfulRefusalRate(), 100 * r.paper().harmlessRefusalRate()));
         }
         if (r.chosen() == null) {
             w.printf(Locale.ROOT, "No edit on the front keeps the first-token KL under %s: raise --max-kl or --trials (see %s).%n",

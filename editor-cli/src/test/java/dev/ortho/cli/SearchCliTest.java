@@ -83,6 +83,13 @@ class SearchCliTest {
         assertEquals("paper selection", rep.get("paper").get("how").asText());
         assertEquals(-1, rep.get("paper").get("position").asInt());
         assertEquals(4, rep.get("paper").get("layer").asInt());
+        // The starting point is judged even when the front dominates it, and the choice never refuses more in its
+        // validation generations than it does (within one prompt).
+        JsonNode start = rep.get("paper"), chosen = rep.get("chosen");
+        assertTrue(start.get("harmful_refusal_rate").isNumber(), start.toString());
+        assertTrue(chosen.get("harmful_refusal_rate").asDouble() + chosen.get("harmless_refusal_rate").asDouble()
+                <= start.get("harmful_refusal_rate").asDouble() + start.get("harmless_refusal_rate").asDouble() + 1.0 / 32 + 1e-12,
+                chosen + " vs " + start);
         JsonNode h = rep.get("heldout");
         assertTrue(h.get("verify_ok").asBoolean());
         assertEquals(0.0, h.get("edited_harmful_refusal_rate").asDouble(), h.toString());

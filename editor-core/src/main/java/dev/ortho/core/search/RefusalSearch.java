@@ -113,7 +113,14 @@ public final class RefusalSearch {
             t = System.nanoTime();
             List<Trial> front = ParetoFront.of(trials);
             List<SearchReport.FrontPoint> points = judgeFront(front, evaluator, judge, hv, lv, candidates, nEoi);
-            SearchReport.FrontPoint chosen = choose(points, 1.0 / Math.min(hv.ids().size(), lv.ids().size()));
+            // The starting point competes even when the front dominates it: the front is drawn on the refusal score,
+            // and an edit with a better score can still refuse more in its generations than the paper's edit does.
+            Optional<SearchReport.FrontPoint> startPoint = trials.isEmpty() || paper.isEmpty() ? Optional.empty()
+                    : points.stream().filter(p -> p.trial() == 0).findFirst()
+                    .or(() -> judgeStart(trials.getFirst(), evaluator, judge, hv, lv, candidates, nEoi));
+            List<SearchReport.FrontPoint> choices = new ArrayList<>(points);
+            startPoint.filter(p -> !points.contains(p)).ifPresent(choices::add);
+            SearchReport.FrontPoint chosen = choose(choices, 1.0 / Math.min(hv.ids().size(), lv.ids().size()), startPoint.orElse(null));
             lap("judge front", t);
             String command = chosen == null ? null : command(chosen);
 
@@ -138,7 +145,9 @@ public final class RefusalSearch {
             int failed = (int) trials.stream().filter(x -> !x.ok()).count();
             SearchReport.PaperStart paperStart = paper.isEmpty() ? null : new SearchReport.PaperStart(
                     selection.evaluation().selection().isPresent() ? "paper selection" : "fallback: ignore KL",
-                    paper.get().candidate().position(), paper.get().candidate().layer(), trials.getFirst().objectives());
+                    paper.get().candidate().position(), paper.get().candidate().layer(), trials.getFirst().objectives(),
+                    startPoint.filter(SearchReport.FrontPoint::checked).map(SearchReport.FrontPoint::harmfulRefusalRate).orElse(Double.NaN),
+                    startPoint.filter(SearchReport.FrontPoint::checked).map(SearchReport.FrontPoint::harmlessRefusalRate).orElse(Double.NaN));
             SearchReport report = new SearchReport(req.model().toString(), candidates.toString(), settings, tokens.describe(),
                     new SearchReport.Baseline(base.refusalScore(), baseHarmful.refusalRate(), baseHarmless.refusalRate(),
                             hv.ids().size(), lv.ids().size()),
@@ -238,6 +247,17 @@ public final class RefusalSearch {
         return new SearchReport.Generation(trials.size(), best, ParetoFront.of(trials).size());
     }
 
+    /** The starting point (trial 0) judged on its own, when the front left it out; empty when it failed or is above maxKl. */
+    private Optional<SearchReport.FrontPoint> judgeStart(Trial t, TrialEvaluator evaluator, RefusalEvaluator judge,
+                                                         FilteredPrompts hv, FilteredPrompts lv, Path candidates, int nEoi) {
+        if (t.number() != 0 || !t.ok() || t.objectives().firstTokenKl() > settings.maxKl()) return Optional.empty();
+        Intervention iv = evaluator.intervention(t.point());
+        double h = judge.evaluate("trial 0", "harmful validation", hv.instructions(), iv, progress).refusalRate();
+        double l = judge.evaluate("trial 0", "harmless validation", lv.instructions(), iv, progress).refusalRate();
+        return Optional.of(new SearchReport.FrontPoint(0, t.point(), t.objectives(), t.point().ablateArguments(candidates.toString(), nEoi),
+                true, h, l));
+    }
+
     /** Judges the generations of the best few front points under maxKl; the rest of the front is reported unjudged. */
     private List<SearchReport.FrontPoint> judgeFront(List<Trial> front, TrialEvaluator evaluator, RefusalEvaluator judge,
                                                     FilteredPrompts hv, FilteredPrompts lv, Path candidates, int nEoi) {
@@ -272,7 +292,22 @@ public final class RefusalSearch {
      * @param onePrompt the refusal rate of one prompt, 1 / (prompts of the smaller validation set)
      */
     static SearchReport.FrontPoint choose(List<SearchReport.FrontPoint> points, double onePrompt) {
-        List<SearchReport.FrontPoint> judged = points.stream().filter(SearchReport.FrontPoint::checked).toList();
+        return choose(points, onePrompt, null);
+    }
+
+    /**
+     * As {@link #choose(List, double)}, from a judged starting point (the paper's edit): the search leaves it only
+     * for an edit that refuses no more than it in its generations. The one-prompt allowance weighs edits against
+     * each other; it does not let the search return an edit that refuses more than the one it started from (on the
+     * Qwen2 organism, an edit refusing 1 of 32 validation prompts at a third of the paper's KL refused 4 of 100
+     * held-out prompts, where the paper's edit refuses none).
+     *
+     * @param start the starting point as judged, or null (no paper start, or its KL above --max-kl)
+     */
+    static SearchReport.FrontPoint choose(List<SearchReport.FrontPoint> points, double onePrompt, SearchReport.FrontPoint start) {
+        double ceiling = start != null && start.checked() ? start.harmfulRefusalRate() + start.harmlessRefusalRate() : Double.POSITIVE_INFINITY;
+        List<SearchReport.FrontPoint> judged = points.stream().filter(SearchReport.FrontPoint::checked)
+                .filter(p -> p.harmfulRefusalRate() + p.harmlessRefusalRate() <= ceiling + 1e-12).toList();
         double least = judged.stream().mapToDouble(p -> p.harmfulRefusalRate() + p.harmlessRefusalRate()).min().orElse(Double.NaN);
         return judged.stream().filter(p -> p.harmfulRefusalRate() + p.harmlessRefusalRate() <= least + onePrompt + 1e-12)
                 .min(Comparator.comparingDouble((SearchReport.FrontPoint p) -> p.objectives().firstTokenKl())

@@ -26,9 +26,11 @@ public final class SearchHtmlReport {
                 + " prompts.</p>", r.baseline().refusalScore(), 100 * r.baseline().harmfulRefusalRate(), 100 * r.baseline().harmlessRefusalRate()));
 
         if (r.paper() != null && r.paper().objectives() != null) {
-            b.append(f("<p>Started from the %s (position %d, layer %d; trial 0): refusal score %.3f, first-token KL %.4f.</p>",
+            b.append(f("<p>Started from the %s (position %d, layer %d; trial 0): refusal score %.3f, first-token KL %.4f%s.</p>",
                     Svg.esc(r.paper().how()), r.paper().position(), r.paper().layer(), r.paper().objectives().refusalScore(),
-                    r.paper().objectives().firstTokenKl()));
+                    r.paper().objectives().firstTokenKl(), Double.isNaN(r.paper().harmfulRefusalRate()) ? ""
+                            : f("; refuses %.0f %% harmful / %.0f %% harmless (validation generations)",
+                            100 * r.paper().harmfulRefusalRate(), 100 * r.paper().harmlessRefusalRate())));
         }
         b.append("<h2>Chosen edit</h2>");
         if (r.chosen() == null) {

@@ -29,9 +29,13 @@ public record SearchReport(String model, String candidates, SearchSettings setti
     /**
      * The paper's edit of its selected candidate (or the reference's ignore-KL fallback), evaluated as trial 0.
      *
-     * @param how "paper selection" or "fallback: ignore KL"
+     * @param how                 "paper selection" or "fallback: ignore KL"
+     * @param harmfulRefusalRate  its generations judged on the validation split (NaN when its KL is above --max-kl):
+     *                            the search's choice is never one that refuses more than it
+     * @param harmlessRefusalRate the same on harmless validation prompts
      */
-    public record PaperStart(String how, int position, int layer, TrialObjectives objectives) {}
+    public record PaperStart(String how, int position, int layer, TrialObjectives objectives, double harmfulRefusalRate,
+                             double harmlessRefusalRate) {}
 
     /** The original model on the validation split. */
     public record Baseline(double refusalScore, double harmfulRefusalRate, double harmlessRefusalRate, int harmfulPrompts,

@@ -32,4 +32,19 @@ class ChooseTest {
         assertEquals(3, RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN), p(3, 0.05, true, 0.5, 0)), one).trial());
         assertNull(RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN)), one));
     }
+
+    @Test
+    void neverAnEditThatRefusesMoreThanTheStartingPoint() {
+        double one = 1 / 32.0;
+        SearchReport.FrontPoint start = p(0, 0.015, true, 0, 0);
+        // Within one prompt of the least refusal and at a third of the KL, but it refuses more than the start: kept out.
+        assertEquals(0, RefusalSearch.choose(List.of(p(40, 0.005, true, one, 0), start), one, start).trial());
+        // Without a start to compare with, the one-prompt allowance decides as before.
+        assertEquals(40, RefusalSearch.choose(List.of(p(40, 0.005, true, one, 0), start), one, null).trial());
+        // An edit that refuses as little as the start and damages less is still preferred.
+        assertEquals(41, RefusalSearch.choose(List.of(p(41, 0.005, true, 0, 0), start), one, start).trial());
+        // A start whose own refusal is higher is no obstacle to edits that refuse less.
+        SearchReport.FrontPoint weak = p(0, 0.015, true, 3 * one, 0);
+        assertEquals(42, RefusalSearch.choose(List.of(p(42, 0.05, true, 0, 0), weak), one, weak).trial());
+    }
 }
