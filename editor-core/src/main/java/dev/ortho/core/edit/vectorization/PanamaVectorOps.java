@@ -352,10 +352,9 @@ final class PanamaVectorOps implements VectorOps {
     private static LongVector roundF16(DoubleVector d) {
         LongVector bits = d.reinterpretAsLongs();
         LongVector rounded = bits.add(LOW_42 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 42).and(1));
-        LongVector exp = bits.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
-        LongVector roundedExp = rounded.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
-        // F16's normal exponents are 1..30, i.e. 1009..1038 in double's bias.
-        VectorMask<Long> normal = exp.compare(VectorOperators.GE, 1009).and(roundedExp.compare(VectorOperators.LE, 1038));
+        // F16's normal exponents are 1..30, i.e. 1009..1038 in double's bias: compared on the magnitudes' bits.
+        VectorMask<Long> normal = bits.and(Long.MAX_VALUE).compare(VectorOperators.GE, 1009L << 52)
+                .and(rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1039L << 52));
         return normal.allTrue() ? rounded : null;
     }
 
@@ -374,7 +373,6 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     private static final long LOW_45 = (1L << 45) - 1;
-    private static final long BIAS_SHIFT = (1023L - 127) << 7;
 
     /**
      * The common case of {@link #narrowBf16}, on the double's bits: when every lane lies in BF16's
@@ -388,15 +386,15 @@ final class PanamaVectorOps implements VectorOps {
     private static DoubleVector narrowNormalBf16(DoubleVector d, MemorySegment dst, long byteOffset) {
         LongVector bits = d.reinterpretAsLongs();
         LongVector rounded = bits.add(LOW_45 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 45).and(1));
-        LongVector exp = bits.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
-        LongVector roundedExp = rounded.lanewise(VectorOperators.LSHR, 52).and(0x7FF);
-        // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias.
-        VectorMask<Long> normal = exp.compare(VectorOperators.GE, 897).and(roundedExp.compare(VectorOperators.LE, 1150));
+        // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias: compared on the magnitudes' bits.
+        VectorMask<Long> normal = bits.and(Long.MAX_VALUE).compare(VectorOperators.GE, 897L << 52)
+                .and(rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1151L << 52));
         if (!normal.allTrue()) return null;
-        LongVector top = rounded.lanewise(VectorOperators.LSHR, 45); // sign, 11-bit exponent, 7-bit mantissa
-        LongVector bf16 = top.and(0x3FFFF).sub(BIAS_SHIFT).or(top.lanewise(VectorOperators.LSHR, 18).lanewise(VectorOperators.LSHL, 15));
-        ((ShortVector) bf16.convertShape(VectorOperators.L2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
-        return rounded.and(~LOW_45).reinterpretAsDoubles();
+        // The rounded value is a BF16 value exactly: converting it to float is exact, and a float's top half is BF16.
+        DoubleVector y = rounded.and(~LOW_45).reinterpretAsDoubles();
+        IntVector f = ((FloatVector) y.convertShape(VectorOperators.D2F, FLOATS, 0)).reinterpretAsInts();
+        storeBf16(f.lanewise(VectorOperators.LSHR, 16), dst, byteOffset);
+        return y;
     }
 
     /**
