@@ -54,6 +54,18 @@ public sealed interface ElementCodec {
         ops.accumulateProducts(sumSq, x, x, n);
     }
 
+    /**
+     * Encodes a row of the ROWS layout ({@code n} values to element {@code first} of dst) and returns, in out, the
+     * statistics of the values as stored: out[0] = y·y, out[1] = y·r ({@link dev.ortho.core.edit.vectorization.VectorOps#selfAndCross}
+     * of the decoded output). {@code y} is scratch of at least n.
+     */
+    default void encodeWithStats(double[] src, int n, MemorySegment dst, long first, double[] r, double[] y, double[] out,
+                                 dev.ortho.core.edit.vectorization.VectorOps ops) {
+        encode(src, n, dst, first);
+        decode(dst, first, y, n);
+        ops.selfAndCross(y, r, n, out);
+    }
+
     public static ElementCodec of(DType dtype) {
         return of(dtype, null);
     }
@@ -116,6 +128,13 @@ public sealed interface ElementCodec {
 
         public double rounded(double value) { return FloatConversions.bf16ToFloat(FloatConversions.doubleToBf16(value)); }
 
+        @Override
+        public void encodeWithStats(double[] src, int n, MemorySegment dst, long first, double[] r, double[] y, double[] out,
+                                    dev.ortho.core.edit.vectorization.VectorOps ops) {
+            if (ops.encodeBf16WithStats(src, n, dst, first * 2, r, out)) return;
+            ElementCodec.super.encodeWithStats(src, n, dst, first, r, y, out, ops);
+        }
+
         // Fused where the vector ops have it: widening, arithmetic, rounding and the statistics of
         // the rounded value in registers, one read of the input row and one write of the output.
         @Override
@@ -150,6 +169,13 @@ public sealed interface ElementCodec {
         }
 
         public double rounded(double value) { return Float.float16ToFloat(FloatConversions.doubleToF16(value)); }
+
+        @Override
+        public void encodeWithStats(double[] src, int n, MemorySegment dst, long first, double[] r, double[] y, double[] out,
+                                    dev.ortho.core.edit.vectorization.VectorOps ops) {
+            if (ops.encodeF16WithStats(src, n, dst, first * 2, r, out)) return;
+            ElementCodec.super.encodeWithStats(src, n, dst, first, r, y, out, ops);
+        }
 
         @Override
         public void columnSums(MemorySegment src, long first, double rh, double[] v, double[] sumSq, double[] x, int n,

@@ -136,9 +136,7 @@ public final class ProjectionKernel implements AutoCloseable {
                     before[i] = dots[0];
                     double along = dots[1];
                     ops.subtractScaled(x, alpha * along, r, hidden);
-                    codec.encode(x, hidden, buffer, (long) i * hidden);
-                    codec.decode(buffer, (long) i * hidden, y, hidden);
-                    ops.selfAndCross(y, r, hidden, dots);
+                    codec.encodeWithStats(x, hidden, buffer, (long) i * hidden, r, y, dots, ops);
                     after[i] = dots[0];
                     left[i] = Math.abs(dots[1]);
                 }

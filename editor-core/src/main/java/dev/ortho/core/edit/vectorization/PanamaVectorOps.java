@@ -166,6 +166,37 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
+    public boolean encodeBf16WithStats(double[] src, int n, MemorySegment dst, long byteOffset, double[] r, double[] out) {
+        if (WIDTH != DOT_LANES) return false; // the lane order of selfAndCross is one vector's here
+        DoubleVector yy = DoubleVector.zero(SPECIES), yr = DoubleVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - (n % DOT_LANES); i < bound; i += DOT_LANES) {
+            DoubleVector d = DoubleVector.fromArray(SPECIES, src, i);
+            DoubleVector y = narrowNormalBf16(d, dst, byteOffset + 2L * i);
+            if (y == null) {
+                IntVector o = narrowBf16(d);
+                storeBf16(o, dst, byteOffset + 2L * i);
+                y = (DoubleVector) o.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().convertShape(VectorOperators.F2D, SPECIES, 0);
+            }
+            yy = y.fma(y, yy);
+            yr = y.fma(DoubleVector.fromArray(SPECIES, r, i), yr);
+        }
+        double[] a = new double[DOT_LANES], b = new double[DOT_LANES];
+        yy.intoArray(a, 0);
+        yr.intoArray(b, 0);
+        for (; i < n; i++) {
+            short bits = FloatConversions.doubleToBf16(src[i]);
+            dst.set(SHORT_LE, byteOffset + 2L * i, bits);
+            double y = Float.intBitsToFloat(bits << 16);
+            a[i % DOT_LANES] = Math.fma(y, y, a[i % DOT_LANES]);
+            b[i % DOT_LANES] = Math.fma(y, r[i], b[i % DOT_LANES]);
+        }
+        out[0] = VectorOps.combine(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+        out[1] = VectorOps.combine(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+        return true;
+    }
+
+    @Override
     public boolean columnSumsBf16(MemorySegment src, long byteOffset, double rh, double[] v, double[] sumSq, int n) {
         if (WIDTH < 4) return false;
         int i = 0;
@@ -249,6 +280,41 @@ final class PanamaVectorOps implements VectorOps {
     }
 
     @Override
+    public boolean encodeF16WithStats(double[] src, int n, MemorySegment dst, long byteOffset, double[] r, double[] out) {
+        if (WIDTH != DOT_LANES) return false;
+        DoubleVector yy = DoubleVector.zero(SPECIES), yr = DoubleVector.zero(SPECIES);
+        int i = 0;
+        boolean all = true;
+        for (int bound = n - (n % DOT_LANES); i < bound; i += DOT_LANES) {
+            LongVector rounded = roundF16(DoubleVector.fromArray(SPECIES, src, i));
+            if (rounded == null) {
+                all = false;
+                break;
+            }
+            storeF16(rounded, dst, byteOffset + 2L * i);
+            DoubleVector y = rounded.and(~LOW_42).reinterpretAsDoubles();
+            yy = y.fma(y, yy);
+            yr = y.fma(DoubleVector.fromArray(SPECIES, r, i), yr);
+        }
+        // A vector outside F16's normal range: the separate steps for the whole row (the sums must run in lane
+        // order, so they cannot skip a vector and come back to it).
+        if (!all) return false;
+        double[] a = new double[DOT_LANES], b = new double[DOT_LANES];
+        yy.intoArray(a, 0);
+        yr.intoArray(b, 0);
+        for (; i < n; i++) {
+            short bits = FloatConversions.doubleToF16(src[i]);
+            dst.set(SHORT_LE, byteOffset + 2L * i, bits);
+            double y = Float.float16ToFloat(bits);
+            a[i % DOT_LANES] = Math.fma(y, y, a[i % DOT_LANES]);
+            b[i % DOT_LANES] = Math.fma(y, r[i], b[i % DOT_LANES]);
+        }
+        out[0] = VectorOps.combine(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+        out[1] = VectorOps.combine(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+        return true;
+    }
+
+    @Override
     public boolean columnSumsF16(MemorySegment src, long byteOffset, double rh, double[] v, double[] sumSq, int n) {
         if (WIDTH < 4) return false;
         int i = 0;
@@ -275,12 +341,12 @@ final class PanamaVectorOps implements VectorOps {
         DoubleVector rv = DoubleVector.broadcast(SPECIES, rh);
         for (int bound = SPECIES.loopBound(n); i < bound; i += WIDTH) {
             DoubleVector x = widenF16(src, srcOffset + 2L * i);
-            LongVector rounded = roundF16(x.sub(DoubleVector.fromArray(SPECIES, v, i).mul(s)));
+            LongVector rounded = roundNormalF16(x.sub(DoubleVector.fromArray(SPECIES, v, i).mul(s)));
             if (rounded == null) {
                 pending[np++] = i;
                 continue;
             }
-            storeF16(rounded, dst, dstOffset + 2L * i);
+            storeNormalF16(rounded, dst, dstOffset + 2L * i);
             DoubleVector y = rounded.and(~LOW_42).reinterpretAsDoubles(); // the value as stored
             rv.fma(y, DoubleVector.fromArray(SPECIES, left, i)).intoArray(left, i);
             y.fma(y, DoubleVector.fromArray(SPECIES, sumSq, i)).intoArray(sumSq, i);
@@ -343,25 +409,66 @@ final class PanamaVectorOps implements VectorOps {
     private static final long F16_BIAS_SHIFT = (1023L - 15) << 10;
 
     /**
-     * The common case of F16 rounding, on the double's bits: when every lane lies in F16's normal range
-     * before and after rounding (|x| ≥ 2^-14, rounded below 2^16), nearest-even rounding at the 11th
-     * significant bit is an integer add; a single correct rounding, as {@code FloatConversions.doubleToF16}
-     * gives. Returns the rounded bit patterns (the stored value is {@code rounded & ~LOW_42}), or null when a
-     * lane is outside that range.
+     * F16 rounding of WIDTH doubles on their bits, a single correct rounding (nearest even) as
+     * {@code FloatConversions.doubleToF16} gives, for every lane whose input is finite and below F16's overflow
+     * threshold. In F16's normal range (|x| ≥ 2^-14) it is an integer add at the 11th significant bit; below it
+     * (zeros, and the subnormals that weights often contain) the magnitude is rounded to a multiple of 2^-24 by
+     * adding and subtracting 2^52 to |x|·2^24, all exact in double. Returns the bits of the rounded values as
+     * doubles with the low 42 bits clear (the stored value is {@code rounded & ~LOW_42}), or null when a lane
+     * is infinite, NaN or rounds past 65504.
      */
     private static LongVector roundF16(DoubleVector d) {
         LongVector bits = d.reinterpretAsLongs();
+        LongVector magnitude = bits.and(Long.MAX_VALUE);
+        // Finite and below 2^16 before rounding (so the add below cannot carry into the sign), and below after.
+        if (!magnitude.compare(VectorOperators.LT, 1039L << 52).allTrue()) return null;
         LongVector rounded = bits.add(LOW_42 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 42).and(1));
-        // F16's normal exponents are 1..30, i.e. 1009..1038 in double's bias: compared on the magnitudes' bits.
-        VectorMask<Long> normal = bits.and(Long.MAX_VALUE).compare(VectorOperators.GE, 1009L << 52)
+        if (!rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1039L << 52).allTrue()) return null;
+        VectorMask<Long> small = magnitude.compare(VectorOperators.LT, 1009L << 52);
+        if (small.anyTrue()) {
+            LongVector sub = magnitude.reinterpretAsDoubles().mul(0x1p24).add(0x1p52).sub(0x1p52).mul(0x1p-24)
+                    .reinterpretAsLongs().or(bits.and(Long.MIN_VALUE));
+            rounded = rounded.blend(sub, small);
+        }
+        return rounded;
+    }
+
+    /**
+     * {@link #roundF16} for vectors entirely in F16's normal range (null otherwise), without the branch for small
+     * values: the column update's loop stays small enough for C2 to keep every vector in registers (with the full
+     * version inlined there, it boxed them: 541 MB allocated per 4096×11008 projection, twice the time). Vectors
+     * it refuses go to that loop's element-by-element pass.
+     */
+    private static LongVector roundNormalF16(DoubleVector d) {
+        LongVector bits = d.reinterpretAsLongs();
+        LongVector magnitude = bits.and(Long.MAX_VALUE);
+        LongVector rounded = bits.add(LOW_42 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 42).and(1));
+        VectorMask<Long> normal = magnitude.sub(1009L << 52).compare(VectorOperators.ULT, (1039L - 1009) << 52)
                 .and(rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1039L << 52));
         return normal.allTrue() ? rounded : null;
     }
 
-    /** Writes {@link #roundF16}'s patterns as F16: sign, re-biased exponent, 10-bit significand. */
+    /** Writes {@link #roundNormalF16}'s values as F16: sign, re-biased exponent, 10-bit significand. */
+    private static void storeNormalF16(LongVector rounded, MemorySegment dst, long byteOffset) {
+        LongVector top = rounded.lanewise(VectorOperators.LSHR, 42);
+        LongVector f16 = top.and(0x1FFFFF).sub(F16_BIAS_SHIFT).or(top.lanewise(VectorOperators.LSHR, 21).lanewise(VectorOperators.LSHL, 15));
+        ((ShortVector) f16.convertShape(VectorOperators.L2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Writes {@link #roundF16}'s values as F16: sign, re-biased exponent and 10-bit significand for normals; sign
+     * and significand (the value times 2^24) below 2^-14.
+     */
     private static void storeF16(LongVector rounded, MemorySegment dst, long byteOffset) {
         LongVector top = rounded.lanewise(VectorOperators.LSHR, 42); // sign, 11-bit exponent, 10-bit significand
-        LongVector f16 = top.and(0x1FFFFF).sub(F16_BIAS_SHIFT).or(top.lanewise(VectorOperators.LSHR, 21).lanewise(VectorOperators.LSHL, 15));
+        LongVector sign = top.lanewise(VectorOperators.LSHR, 21).lanewise(VectorOperators.LSHL, 15);
+        LongVector f16 = top.and(0x1FFFFF).sub(F16_BIAS_SHIFT).or(sign);
+        LongVector magnitude = rounded.and(Long.MAX_VALUE);
+        VectorMask<Long> small = magnitude.compare(VectorOperators.LT, 1009L << 52);
+        if (small.anyTrue()) {
+            LongVector significand = magnitude.reinterpretAsDoubles().mul(0x1p24).add(0x1p52).reinterpretAsLongs().and(0x7FF);
+            f16 = f16.blend(significand.or(sign), small);
+        }
         ((ShortVector) f16.convertShape(VectorOperators.L2S, SHORTS, 0)).intoMemorySegment(dst, byteOffset, ByteOrder.LITTLE_ENDIAN);
     }
 
@@ -386,8 +493,10 @@ final class PanamaVectorOps implements VectorOps {
     private static DoubleVector narrowNormalBf16(DoubleVector d, MemorySegment dst, long byteOffset) {
         LongVector bits = d.reinterpretAsLongs();
         LongVector rounded = bits.add(LOW_45 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 45).and(1));
-        // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias: compared on the magnitudes' bits.
-        VectorMask<Long> normal = bits.and(Long.MAX_VALUE).compare(VectorOperators.GE, 897L << 52)
+        // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias: compared on the magnitudes' bits,
+        // the input's too (a NaN with a full payload carries into the sign bit when rounded, and would pass).
+        LongVector magnitude = bits.and(Long.MAX_VALUE);
+        VectorMask<Long> normal = magnitude.sub(897L << 52).compare(VectorOperators.ULT, (1151L - 897) << 52)
                 .and(rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1151L << 52));
         if (!normal.allTrue()) return null;
         // The rounded value is a BF16 value exactly: converting it to float is exact, and a float's top half is BF16.

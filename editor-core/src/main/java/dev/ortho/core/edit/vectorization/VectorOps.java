@@ -91,6 +91,21 @@ public interface VectorOps {
                                     double[] v, java.lang.foreign.MemorySegment dst, long dstOffset,
                                     double[] left, double[] sumSq, int n) { return false; }
 
+    /**
+     * Optional fast path, one row of the ROWS layout's output, fused: {@link #encodeBf16} of {@code src}, and with y
+     * the stored values, out[0] = y·y and out[1] = y·r, bit-identical to decoding the output and {@link #selfAndCross}.
+     * False, doing nothing, where not implemented.
+     */
+    default boolean encodeBf16WithStats(double[] src, int n, java.lang.foreign.MemorySegment dst, long byteOffset,
+                                        double[] r, double[] out) { return false; }
+
+    /**
+     * {@link #encodeBf16WithStats} for F16, rounding as {@link #encodeF16}. False also when a value of the row is
+     * outside F16's normal range: the caller then does the separate steps, which write the whole row again.
+     */
+    default boolean encodeF16WithStats(double[] src, int n, java.lang.foreign.MemorySegment dst, long byteOffset,
+                                       double[] r, double[] out) { return false; }
+
     /** Short name for logs and the manifest, e.g. "panama-256" or "scalar". */
     String name();
 
