@@ -443,7 +443,7 @@ final class PanamaVectorOps implements VectorOps {
         LongVector bits = d.reinterpretAsLongs();
         LongVector magnitude = bits.and(Long.MAX_VALUE);
         LongVector rounded = bits.add(LOW_42 >>> 1).add(bits.lanewise(VectorOperators.LSHR, 42).and(1));
-        VectorMask<Long> normal = magnitude.sub(1009L << 52).compare(VectorOperators.ULT, (1039L - 1009) << 52)
+        VectorMask<Long> normal = magnitude.compare(VectorOperators.GE, 1009L << 52).and(magnitude.compare(VectorOperators.LT, 1039L << 52))
                 .and(rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1039L << 52));
         return normal.allTrue() ? rounded : null;
     }
@@ -496,7 +496,7 @@ final class PanamaVectorOps implements VectorOps {
         // Float's normal exponents are 1..254, i.e. 897..1150 in double's bias: compared on the magnitudes' bits,
         // the input's too (a NaN with a full payload carries into the sign bit when rounded, and would pass).
         LongVector magnitude = bits.and(Long.MAX_VALUE);
-        VectorMask<Long> normal = magnitude.sub(897L << 52).compare(VectorOperators.ULT, (1151L - 897) << 52)
+        VectorMask<Long> normal = magnitude.compare(VectorOperators.GE, 897L << 52).and(magnitude.compare(VectorOperators.LT, 1151L << 52))
                 .and(rounded.and(Long.MAX_VALUE).compare(VectorOperators.LT, 1151L << 52));
         if (!normal.allTrue()) return null;
         // The rounded value is a BF16 value exactly: converting it to float is exact, and a float's top half is BF16.
