@@ -20,13 +20,11 @@ final class FileHashers {
         return Executors.newFixedThreadPool(n, r -> Thread.ofPlatform().daemon().name("ortho-input-sha256").unstarted(r));
     }
 
-    /** The future's value; its failure rethrown as it was (typed Ortho exceptions keep their exit code). */
-    static String join(CompletableFuture<String> f) {
-        return joinState(f);
-    }
-
-    /** {@link #join} for any value (a digest state handed from the input hasher to an output hasher). */
-    static <T> T joinState(CompletableFuture<T> f) {
+    /**
+     * The future's value (a digest, or a digest state handed from the input hasher to an output hasher); its
+     * failure rethrown as it was (typed Ortho exceptions keep their exit code).
+     */
+    static <T> T join(CompletableFuture<T> f) {
         try {
             return f.join();
         } catch (CompletionException e) {

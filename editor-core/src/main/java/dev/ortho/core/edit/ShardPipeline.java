@@ -52,8 +52,7 @@ final class ShardPipeline implements AutoCloseable {
     private final SafetensorsWriter out;
     /** The output's running digest: owned by the hasher thread once started, read by {@link #finish()} after it ends. */
     private MessageDigest outputDigest;
-    /** Output bytes (from the file's start) already in {@link #outputDigest} when it comes from a {@link SharedPrefix}. */
-    private final long skip;
+    /** Where the output digest starts from when the output's header is the input's; null: from the output's first byte. */
     private final SharedPrefix prefix;
     /** Output offset of the next step the hasher sees. */
     private long hashedTo;
@@ -78,9 +77,8 @@ final class ShardPipeline implements AutoCloseable {
         this.in = in;
         this.out = out;
         byte[] header = out.writtenHeader();
-        this.prefix = hashOutput && prefix != null && prefix.length() > header.length && SharedPrefix.usable(in, header) ? prefix : null;
-        this.skip = this.prefix == null ? 0 : this.prefix.length();
-        PREFIX_BYTES_REUSED.addAndGet(skip);
+        this.prefix = hashOutput && prefix != null && prefix.length() > header.length && UnchangedShard.sameHeader(in, header) ? prefix : null;
+        if (this.prefix != null) PREFIX_BYTES_REUSED.addAndGet(this.prefix.length());
         this.hashedTo = header.length;
         for (int i = 0; i < BUFFERS; i++) free.add(arena.allocate(BUFFER_BYTES, 4096));
         writer = Thread.ofPlatform().name("ortho-writer").daemon().start(() -> drain(toWriter, true));
@@ -129,7 +127,7 @@ final class ShardPipeline implements AutoCloseable {
         if (hasher != null) join(hasher);
         rethrow();
         if (toHasher == null) return null;
-        if (outputDigest == null) outputDigest = FileHashers.joinState(prefix.state()); // nothing past the prefix
+        if (outputDigest == null) outputDigest = FileHashers.join(prefix.state()); // nothing past the prefix
         return Sha256Hex.of(outputDigest.digest());
     }
 
@@ -163,7 +161,9 @@ final class ShardPipeline implements AutoCloseable {
 
     private void hash(Step s) {
         // The first step with a shared prefix: take over the input hasher's state at its end.
-        if (outputDigest == null) outputDigest = FileHashers.joinState(prefix.state());
+        if (outputDigest == null) outputDigest = FileHashers.join(prefix.state());
+        // Output bytes [0, skip) are in the digest already (the shared prefix).
+        long skip = prefix == null ? 0 : prefix.length();
         switch (s) {
             case Chunk c -> {
                 long from = Math.max(0, skip - hashedTo);

@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
  * tensor ends it. In a Hugging Face checkpoint that prefix is often large (the first shard starts with
  * the embedding, which an attention/MLP edit leaves alone). The candidate length comes from the plan
  * before anything is written; the header comparison, which needs the encoded output header, is made
- * when the shard is opened ({@link #usable}).
+ * when the shard is opened ({@link UnchangedShard#sameHeader}).
  *
  * <p>The input hasher completes {@link #state()} with a clone of its digest after exactly
  * {@link #length()} bytes and carries on to the end of the file.
@@ -50,11 +50,6 @@ final class SharedPrefix {
     long length() { return length; }
 
     CompletableFuture<MessageDigest> state() { return state; }
-
-    /** Whether the output really starts with the input's bytes: its header must be the input's, byte for byte. */
-    static boolean usable(SafetensorsFile in, byte[] writtenHeader) {
-        return UnchangedShard.sameHeader(in, writtenHeader);
-    }
 
     /**
      * SHA-256 of the whole input file, completing {@code prefix}'s state with a copy of the digest after its

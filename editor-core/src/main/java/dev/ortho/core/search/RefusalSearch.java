@@ -289,20 +289,14 @@ public final class RefusalSearch {
      * edit), and among those within one prompt of that least refusal, the lowest first-token KL: on a few dozen
      * validation prompts a difference of one refusal is noise, while KL is measured on every prompt.
      *
-     * @param onePrompt the refusal rate of one prompt, 1 / (prompts of the smaller validation set)
-     */
-    static SearchReport.FrontPoint choose(List<SearchReport.FrontPoint> points, double onePrompt) {
-        return choose(points, onePrompt, null);
-    }
-
-    /**
-     * As {@link #choose(List, double)}, from a judged starting point (the paper's edit): the search leaves it only
-     * for an edit that refuses no more than it in its generations. The one-prompt allowance weighs edits against
-     * each other; it does not let the search return an edit that refuses more than the one it started from (on the
-     * Qwen2 organism, an edit refusing 1 of 32 validation prompts at a third of the paper's KL refused 4 of 100
-     * held-out prompts, where the paper's edit refuses none).
+     * From a judged starting point (the paper's edit), the search moves only to an edit that refuses no more than it
+     * in its generations: the one-prompt allowance weighs edits against each other, it does not let the search return
+     * an edit that refuses more than the one it started from (on the Qwen2 organism, an edit refusing 1 of 32
+     * validation prompts at a third of the paper's KL refused 4 of 100 held-out prompts, where the paper's edit
+     * refuses none).
      *
-     * @param start the starting point as judged, or null (no paper start, or its KL above --max-kl)
+     * @param onePrompt the refusal rate of one prompt, 1 / (prompts of the smaller validation set)
+     * @param start     the starting point as judged, or null (no paper start, or its KL above --max-kl)
      */
     static SearchReport.FrontPoint choose(List<SearchReport.FrontPoint> points, double onePrompt, SearchReport.FrontPoint start) {
         double ceiling = start != null && start.checked() ? start.harmfulRefusalRate() + start.harmlessRefusalRate() : Double.POSITIVE_INFINITY;

@@ -23,14 +23,14 @@ class ChooseTest {
         double one = 1 / 32.0;
         // The paper's edit refuses one harmful prompt of 32 more than the best, at a fifth of its KL: one prompt is
         // noise, the KL is not, so the paper's edit is kept.
-        assertEquals(0, RefusalSearch.choose(List.of(p(0, 0.015, true, one, 0), p(7, 0.08, true, 0, 0)), one).trial());
+        assertEquals(0, RefusalSearch.choose(List.of(p(0, 0.015, true, one, 0), p(7, 0.08, true, 0, 0)), one, null).trial());
         // Two prompts more is a real difference: the one that refuses less wins despite its KL.
-        assertEquals(7, RefusalSearch.choose(List.of(p(0, 0.015, true, 2 * one, 0), p(7, 0.08, true, 0, 0)), one).trial());
+        assertEquals(7, RefusalSearch.choose(List.of(p(0, 0.015, true, 2 * one, 0), p(7, 0.08, true, 0, 0)), one, null).trial());
         // Over-refusal of harmless prompts counts as refusal.
-        assertEquals(7, RefusalSearch.choose(List.of(p(0, 0.015, true, 0, 3 * one), p(7, 0.08, true, 0, 0)), one).trial());
+        assertEquals(7, RefusalSearch.choose(List.of(p(0, 0.015, true, 0, 3 * one), p(7, 0.08, true, 0, 0)), one, null).trial());
         // Unjudged points are never chosen; nothing judged, nothing chosen.
-        assertEquals(3, RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN), p(3, 0.05, true, 0.5, 0)), one).trial());
-        assertNull(RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN)), one));
+        assertEquals(3, RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN), p(3, 0.05, true, 0.5, 0)), one, null).trial());
+        assertNull(RefusalSearch.choose(List.of(p(2, 0.001, false, Double.NaN, Double.NaN)), one, null));
     }
 
     @Test
